@@ -54,18 +54,23 @@ int wg_prefix_parse(const char *s, bool strict, struct wg_prefix *out)
 		unsigned long l;
 
 		if (slash[1] < '0' || slash[1] > '9')
-			return -EINVAL;
+			goto invalid;
 		l = strtoul(slash + 1, &end, 10);
 		if (*end != '\0' || l > out->len)
-			return -EINVAL;
+			goto invalid;
 		out->len = (uint8_t)l;
 	}
 	struct wg_ipaddr masked = out->ip;
 	wg_ipaddr_mask(&masked, out->len);
 	if (strict && !wg_ipaddr_equal(&masked, &out->ip))
-		return -EINVAL;
+		goto invalid;
 	out->ip = masked;
 	return 0;
+
+invalid:
+	/* A half-filled prefix must not pass for a parsed one. */
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
 }
 
 int wg_endpoint_parse(const char *s, struct wg_ipaddr *ip, uint16_t *port)
@@ -93,10 +98,13 @@ int wg_endpoint_parse(const char *s, struct wg_ipaddr *ip, uint16_t *port)
 	buf[hlen] = '\0';
 	if (wg_ipaddr_parse(buf, ip))
 		return -EINVAL;
+	/* strtoul alone would also take " 80", "+80" and "-0". */
 	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535)
+	unsigned long p = colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10) : 0;
+	if (p == 0 || *end != '\0' || p > 65535) {
+		memset(ip, 0, sizeof(*ip));
 		return -EINVAL;
+	}
 	*port = (uint16_t)p;
 	return 0;
 }
