@@ -1,0 +1,19 @@
+/* The handshake service on the control core: answers initiations, consumes
+ * responses and cookie replies, starts handshakes, sends keepalives. */
+#ifndef WGATE_CONTROL_HANDSHAKE_H
+#define WGATE_CONTROL_HANDSHAKE_H
+
+#include <stdint.h>
+
+struct rte_mbuf;
+struct ctl_peer;
+
+void ctl_handshake_init(void);
+/* A punted handshake message (outer headers stripped). Consumes m. */
+void ctl_handshake_input(struct rte_mbuf *m, uint64_t now_ns);
+/* Sends an initiation to the peer's endpoint (if it has one). */
+void ctl_handshake_initiate(struct ctl_peer *p, uint64_t now_ns);
+/* A data message with an empty payload under the current keypair. */
+void ctl_send_keepalive(struct ctl_peer *p, uint64_t now_ns);
+
+#endif

@@ -1,0 +1,172 @@
+/* wgate: the gateway process. Reads the configuration (file + WGATE_*
+ * environment), starts DPDK with the cores, memory and ports it names,
+ * brings the data plane up, and runs the control loop on the main lcore
+ * until SIGTERM/SIGINT.
+ *
+ *   wgate [-c FILE] [--check] [--version] [-- EAL args]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <sodium.h>
+
+#include "control/eal_args.h"
+#include "control/handshake.h"
+#include "control/loop.h"
+#include "control/peers.h"
+#include "control/telemetry.h"
+#include "control/timers.h"
+#include "dataplane/arp_nd.h"
+#include "dataplane/rcu.h"
+#include "dataplane/setup.h"
+#include "lib/config/config.h"
+#include "lib/util/log.h"
+
+#define DEFAULT_CONFIG "/etc/wgate/wgate.conf"
+
+extern char **environ;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		return;	/* reloading arrives with the policy work; see README */
+	ctl_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: wgate [-c FILE] [--check] [--version] [-- EAL args]\n"
+		   "  -c, --config FILE  configuration (default $WGATE_CONFIG, else %s)\n"
+		   "      --check        validate the configuration and environment, then exit\n"
+		   "      --version      print the version\n", DEFAULT_CONFIG);
+}
+
+static void resolve_next_hops(const struct wg_config *cfg)
+{
+	/* Ask for configured next hops up front so the first packets need
+	 * not wait for ARP/ND. */
+	for (unsigned int p = 0; p < dp.n_ports; p++) {
+		for (size_t i = 0; i < cfg->n_ports; i++) {
+			const struct wg_cfg_port *cp = &cfg->ports[i];
+			if (strcmp(cp->name, dp.ports[p].name) != 0)
+				continue;
+			if (cp->gw4.af)
+				dp_neigh_resolve((uint8_t)p, &cp->gw4);
+			if (cp->gw6.af)
+				dp_neigh_resolve((uint8_t)p, &cp->gw6);
+			for (size_t r = 0; r < cp->n_routes; r++)
+				dp_neigh_resolve((uint8_t)p, &cp->routes[r].via);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("WGATE_CONFIG");
+	bool check = false;
+	struct wg_config_error err;
+	struct wg_config *cfg;
+	struct ctl_eal_args eal;
+	char msg[600];
+	int c, rc;
+
+	if (!path || !*path)
+		path = DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'k': check = true; break;
+		case 'V': printf("wgate %s\n", WGATE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (wg_log_configure(getenv("WGATE_LOG"), getenv("WGATE_LOG_FORMAT"))) {
+		fprintf(stderr, "wgate: WGATE_LOG or WGATE_LOG_FORMAT is not valid"
+				" (e.g. WGATE_LOG=info or warn,dataplane=debug; format text|json)\n");
+		return 1;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "wgate: libsodium failed to initialise\n");
+		return 1;
+	}
+	cfg = wg_config_load(path, environ, &err);
+	if (!cfg) {
+		wg_config_error_str(&err, msg, sizeof(msg));
+		fprintf(stderr, "wgate: %s\n", msg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: OK (%zu port(s), %zu peer(s), %zu resource(s), %zu grant(s))\n",
+		       path, cfg->n_ports, cfg->n_peers, cfg->n_resources, cfg->n_access);
+		wg_config_free(cfg);
+		return 0;
+	}
+
+	rc = ctl_eal_args_build(&eal, cfg, argv[0], argc - optind, argv + optind);
+	if (rc) {
+		wg_config_free(cfg);
+		return 1;
+	}
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
+		WG_LOG(ERR, "main", "DPDK EAL initialisation failed: %s", rte_strerror(rte_errno));
+		wg_config_free(cfg);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	ctl.started_unix = (uint64_t)time(NULL);
+
+	rc = dp_setup(cfg);
+	if (!rc)
+		rc = ctl_peers_init(cfg);
+	if (!rc)
+		rc = dp_neigh_init();
+	if (rc) {
+		WG_LOG(ERR, "main", "start-up failed: %s", strerror(-rc));
+		goto out;
+	}
+	ctl_timers_init();
+	ctl_handshake_init();
+	if (ctl_telemetry_init())
+		WG_LOG(WARN, "main", "telemetry commands could not be registered");
+	rc = dp_launch();
+	if (rc) {
+		WG_LOG(ERR, "main", "launching workers failed: %s", strerror(-rc));
+		goto out;
+	}
+	resolve_next_hops(cfg);
+	for (int i = 0; i < 100 && !dp_ports_up(); i++)
+		rte_delay_us_sleep(50 * 1000);
+	ctl.ready = true;
+	WG_LOG(INFO, "main", "ready: %u port(s), %u worker(s), %u peer(s), listening on UDP %u",
+	       dp.n_ports, dp.n_workers, ctl.n_peers, dp.listen_port);
+
+	ctl_loop();
+	WG_LOG(INFO, "main", "stopping");
+out:
+	ctl.ready = false;
+	dp_shutdown();
+	ctl_peers_free();
+	dp_rcu_drain();
+	wg_config_free(cfg);
+	ctl_eal_args_free(&eal);
+	rte_eal_cleanup();
+	return rc ? 1 : 0;
+}

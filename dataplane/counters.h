@@ -1,0 +1,87 @@
+/* Per-lcore counters. One X-macro list generates the enum, the names shown by
+ * telemetry and the per-lcore arrays, so a new drop reason cannot be added
+ * without a name and a counter (VPP foreach_wg_input_error style).
+ *
+ * Writer: the lcore that owns the struct (workers their own, the control core
+ * its own). Reader: the telemetry thread sums them; a torn read is impossible
+ * on 64-bit aligned words, and a slightly stale sum is fine. */
+#ifndef WGATE_DATAPLANE_COUNTERS_H
+#define WGATE_DATAPLANE_COUNTERS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#define WG_FOREACH_COUNTER(_)						\
+	/* traffic */							\
+	_(RX_PACKETS,		"rx_packets")				\
+	_(TX_PACKETS,		"tx_packets")				\
+	_(DATA_DECRYPTED,	"data_decrypted")			\
+	_(DATA_ENCRYPTED,	"data_encrypted")			\
+	_(KEEPALIVE_RX,		"keepalive_rx")				\
+	_(KEEPALIVE_TX,		"keepalive_tx")				\
+	_(HANDSHAKE_PUNTED,	"handshake_punted")			\
+	_(ARP_ND_PUNTED,	"arp_nd_punted")			\
+	_(CONTROL_TX,		"control_tx")				\
+	_(ECHO_REPLIED,		"echo_replied")				\
+	/* drops on the worker, each under its own reason */		\
+	_(DROP_NOT_IP,		"drop_not_ip")				\
+	_(DROP_TRUNCATED,	"drop_truncated")			\
+	_(DROP_CHAINED_MBUF,	"drop_chained_mbuf")			\
+	_(DROP_FRAGMENT,	"drop_fragment")			\
+	_(DROP_NOT_FOR_US,	"drop_not_for_us")			\
+	_(DROP_BAD_TYPE,	"drop_bad_type")			\
+	_(DROP_BAD_LENGTH,	"drop_bad_length")			\
+	_(DROP_UNKNOWN_INDEX,	"drop_unknown_index")			\
+	_(DROP_KEYPAIR_EXPIRED,	"drop_keypair_expired")			\
+	_(DROP_REPLAY,		"drop_replay")				\
+	_(DROP_BAD_TAG,		"drop_bad_tag")				\
+	_(DROP_BAD_INNER,	"drop_bad_inner_packet")		\
+	_(DROP_BAD_INNER_SOURCE, "drop_bad_inner_source")		\
+	_(DROP_NO_SESSION,	"drop_no_session")			\
+	_(DROP_NO_PEER,		"drop_no_peer")				\
+	_(DROP_NO_ROUTE,	"drop_no_route")			\
+	_(DROP_NO_NEIGHBOR,	"drop_no_neighbor")			\
+	_(DROP_TTL_EXCEEDED,	"drop_ttl_exceeded")			\
+	_(DROP_TOO_BIG,		"drop_too_big")				\
+	_(DROP_NO_HEADROOM,	"drop_no_headroom")			\
+	_(DROP_RING_FULL,	"drop_ring_full")			\
+	_(DROP_TX_FULL,		"drop_tx_full")				\
+	/* handshakes, counted by the control core */			\
+	_(HS_INITIATION_RX,	"handshake_initiation_rx")		\
+	_(HS_RESPONSE_RX,	"handshake_response_rx")		\
+	_(HS_COOKIE_RX,		"handshake_cookie_rx")			\
+	_(HS_INITIATION_TX,	"handshake_initiation_tx")		\
+	_(HS_RESPONSE_TX,	"handshake_response_tx")		\
+	_(HS_COOKIE_TX,		"handshake_cookie_tx")			\
+	_(HS_COMPLETED,		"handshake_completed")			\
+	_(HS_DROP_BAD_SIZE,	"handshake_drop_bad_size")		\
+	_(HS_DROP_BAD_MAC1,	"handshake_drop_bad_mac1")		\
+	_(HS_DROP_BAD_MAC2,	"handshake_drop_bad_mac2")		\
+	_(HS_DROP_DECRYPT,	"handshake_drop_decrypt_failed")	\
+	_(HS_DROP_UNKNOWN_PEER,	"handshake_drop_unknown_peer")		\
+	_(HS_DROP_REPLAYED,	"handshake_drop_replayed_timestamp")	\
+	_(HS_DROP_FLOOD,	"handshake_drop_flood")			\
+	_(HS_DROP_UNKNOWN_INDEX, "handshake_drop_unknown_index")	\
+	_(HS_DROP_RATELIMITED,	"handshake_drop_ratelimited")		\
+	_(HS_RESPONSE_FAILED,	"handshake_response_failed")		\
+	_(HS_GAVE_UP,		"handshake_gave_up")			\
+	_(SESSIONS_EXPIRED,	"sessions_expired")			\
+	_(KEYS_ZEROED,		"keys_zeroed")				\
+	_(ROAMED,		"endpoint_roamed")
+
+enum wg_counter {
+#define WG_COUNTER_ENUM(e, s) WG_CNT_##e,
+	WG_FOREACH_COUNTER(WG_COUNTER_ENUM)
+#undef WG_COUNTER_ENUM
+	WG_CNT__MAX
+};
+
+extern const char *const wg_counter_names[WG_CNT__MAX];
+
+/* One per lcore, cache aligned so that no two lcores share a line. */
+struct wg_counters {
+	uint64_t v[WG_CNT__MAX];
+} __rte_cache_aligned;
+
+#endif

@@ -1,0 +1,173 @@
+/* Receive path for WireGuard data messages: index lookup, expiry, replay
+ * pre-check, AEAD open in place, replay update, roaming and confirmation
+ * events, inner packet validation and the inner-source check, then the
+ * packet is routed towards the resources.
+ *
+ * The burst arrives with the outer Ethernet/IP/UDP headers stripped; the
+ * outer source is in the mbuf's private area. */
+#include "dataplane/pipeline.h"
+
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_ip.h>
+
+#include "lib/crypto/aead.h"
+#include "lib/net/prefix_map.h"
+#include "lib/wg/messages.h"
+
+static void note_endpoint(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+{
+	const struct dp_mbuf_priv *pv = dp_priv(m);
+	const struct dp_endpoint *ep = atomic_load_explicit(&peer->endpoint, memory_order_acquire);
+
+	if (ep && ep->udp_port == pv->src_udp_port && ep->port_idx == pv->in_port_idx &&
+	    wg_ipaddr_equal(&ep->ip, &pv->src))
+		return;
+	/* One event per roam: the flag is cleared by the control core once it
+	 * has published the new endpoint. */
+	if (atomic_exchange_explicit(&peer->roam_reported, true, memory_order_relaxed))
+		return;
+	struct dp_event ev = {
+		.type = DP_EV_ROAMED, .port_idx = pv->in_port_idx,
+		.udp_port = pv->src_udp_port, .peer_slot = peer->slot, .ip = pv->src,
+	};
+	dp_raise_event(w, &ev);
+}
+
+static void note_confirmed(struct dp_worker *w, struct dp_peer *peer, struct dp_keypair *kp)
+{
+	if (atomic_load_explicit(&peer->kp_next, memory_order_relaxed) != kp ||
+	    atomic_exchange_explicit(&kp->confirm_sent, true, memory_order_relaxed))
+		return;
+	struct dp_event ev = {
+		.type = DP_EV_KEYPAIR_CONFIRMED, .peer_slot = peer->slot,
+		.local_index = kp->local_index,
+	};
+	dp_raise_event(w, &ev);
+}
+
+/* Validates the decrypted inner packet and returns its length from its own
+ * header (the rest is padding), or 0 with *why set. */
+static uint32_t inner_length(const uint8_t *p, uint32_t len, struct wg_ipaddr *src,
+			     enum wg_counter *why)
+{
+	*why = WG_CNT_DROP_BAD_INNER;
+	if ((p[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const void *)p;
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+		uint32_t tot = rte_be_to_cpu_16(ip->total_length);
+
+		if (len < sizeof(*ip) || ihl < sizeof(*ip) || tot < ihl || tot > len)
+			return 0;
+		if (rte_be_to_cpu_16(ip->fragment_offset) &
+		    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
+			*why = WG_CNT_DROP_FRAGMENT;
+			return 0;
+		}
+		wg_ipaddr_from_v4(src, &ip->src_addr);
+		return tot;
+	}
+	if ((p[0] >> 4) == 6) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)p;
+		uint32_t tot;
+
+		if (len < sizeof(*ip6))
+			return 0;
+		tot = sizeof(*ip6) + rte_be_to_cpu_16(ip6->payload_len);
+		if (tot > len)
+			return 0;
+		if (ip6->proto == IPPROTO_FRAGMENT) {
+			*why = WG_CNT_DROP_FRAGMENT;
+			return 0;
+		}
+		wg_ipaddr_from_v6(src, ip6->src_addr);
+		return tot;
+	}
+	return 0;
+}
+
+void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t idx[DP_BURST];
+	const void *keys[DP_BURST];
+	void *kps[DP_BURST];
+	uint64_t hits = 0;
+	const struct wg_prefix_map *allowed =
+		atomic_load_explicit(&dp.allowed_ips, memory_order_acquire);
+
+	RTE_ASSERT(n <= DP_BURST);
+	for (uint16_t i = 0; i < n; i++) {
+		const struct wg_msg_data *h = rte_pktmbuf_mtod(pkts[i], const struct wg_msg_data *);
+		idx[i] = wg_le32(h->receiver_index);
+		keys[i] = &idx[i];
+	}
+	if (n)
+		rte_hash_lookup_bulk_data(dp.index_table, keys, n, &hits, kps);
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct dp_keypair *kp = kps[i];
+		uint8_t *msg = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t ct_len = m->data_len - sizeof(struct wg_msg_data);
+		uint64_t counter = wg_le64(((const struct wg_msg_data *)msg)->counter);
+		enum wg_counter why;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (!(hits & (1ULL << i))) {
+			dp_drop(w, m, WG_CNT_DROP_UNKNOWN_INDEX);
+			continue;
+		}
+		if (unlikely(w->now_tsc >= kp->reject_tsc)) {
+			dp_drop(w, m, WG_CNT_DROP_KEYPAIR_EXPIRED);
+			continue;
+		}
+		if (!wg_replay_check(&kp->replay, counter)) {
+			dp_drop(w, m, WG_CNT_DROP_REPLAY);
+			continue;
+		}
+		uint8_t *ct = msg + sizeof(struct wg_msg_data);
+		if (wg_aead_decrypt(ct, ct, ct_len, NULL, 0, counter, kp->recv_key)) {
+			dp_drop(w, m, WG_CNT_DROP_BAD_TAG);
+			continue;
+		}
+		/* Only now, with the tag verified, may the window move. */
+		if (!wg_replay_update(&kp->replay, counter)) {
+			dp_drop(w, m, WG_CNT_DROP_REPLAY);
+			continue;
+		}
+
+		struct dp_peer *peer = kp->peer;
+		struct dp_peer_stats *st = &w->peer_stats[peer->slot];
+		uint32_t plain_len = ct_len - WG_AEAD_TAG_LEN;
+
+		st->last_any_rx_tsc = w->now_tsc;
+		st->rx_bytes += m->pkt_len;
+		note_endpoint(w, peer, m);
+		note_confirmed(w, peer, kp);
+
+		if (plain_len == 0) {
+			dp_count(w, WG_CNT_KEEPALIVE_RX);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		st->last_data_rx_tsc = w->now_tsc;
+		dp_count(w, WG_CNT_DATA_DECRYPTED);
+
+		struct wg_ipaddr src;
+		uint32_t inner = inner_length(ct, plain_len, &src, &why);
+		if (!inner) {
+			dp_drop(w, m, why);
+			continue;
+		}
+		uintptr_t owner;
+		if (!wg_prefix_map_lookup(allowed, &src, &owner) || (struct dp_peer *)owner != peer) {
+			dp_drop(w, m, WG_CNT_DROP_BAD_INNER_SOURCE);
+			continue;
+		}
+		rte_pktmbuf_adj(m, sizeof(struct wg_msg_data));
+		rte_pktmbuf_trim(m, m->data_len - inner);
+		dp_forward_inner(w, m);
+	}
+}

@@ -1,0 +1,241 @@
+/* The data plane's shared objects and who writes them.
+ *
+ * The control lcore (DPDK main lcore) is the only writer of everything that
+ * is published here: peers, keypairs, the index table, the allowed-IPs map,
+ * the neighbour map. Workers read them lock-free under RCU (rte_rcu_qsbr):
+ * a worker reports a quiescent state between bursts, and the control core
+ * frees an unpublished object only after every worker has done so (rcu.c).
+ *
+ * The few fields workers do write are called out where they are declared.
+ */
+#ifndef WGATE_DATAPLANE_DP_H
+#define WGATE_DATAPLANE_DP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "dataplane/counters.h"
+#include "lib/net/addr.h"
+#include "lib/wg/replay.h"
+
+struct rte_hash;
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+struct rte_ring;
+struct wg_prefix_map;
+
+#define DP_MAX_WORKERS		32
+#define DP_MAX_PORTS		8
+#define DP_MAX_PORT_ADDRS	8
+#define DP_BURST		32
+#define DP_PUNT_RING_SIZE	4096	/* worker -> control: handshakes, ARP/ND */
+#define DP_EVENT_RING_SIZE	4096	/* worker -> control: small events */
+#define DP_TX_RING_SIZE		1024	/* control -> one worker: ready frames */
+/* Handshake punts above this fill level mean "under load": cookies first. */
+#define DP_UNDER_LOAD_FILL	(DP_PUNT_RING_SIZE / 8)
+
+/* An outer endpoint: where a peer was last heard from.
+ * Writer: control lcore. Readers: workers. Immutable once published; a roam
+ * publishes a new one and retires the old after a grace period. */
+struct dp_endpoint {
+	struct wg_ipaddr ip;
+	uint16_t udp_port;	/* host order */
+	uint8_t port_idx;	/* index into dp.ports */
+};
+
+/* One session's keys. Immutable once published except where noted.
+ * Writer: control lcore creates, publishes (index table + peer slot) and
+ * retires it. Readers: workers under RCU. */
+struct dp_keypair {
+	uint8_t send_key[32];
+	uint8_t recv_key[32];
+	uint32_t local_index;	/* our index: the receiver index of data sent to us */
+	uint32_t remote_index;	/* theirs: we put it in what we send */
+	uint64_t birth_tsc;
+	uint64_t reject_tsc;	/* birth + REJECT_AFTER_TIME, precomputed */
+	struct dp_peer *peer;
+	bool initiator;
+	int32_t hash_pos;	/* control only: slot in dp.index_table */
+
+	/* Writer: any worker, one atomic add per packet sent (per burst in a
+	 * later stage). Reader: the control core, for rekey decisions. */
+	_Atomic uint64_t send_counter __rte_cache_aligned;
+
+	/* Writer: the single worker receiving for this peer (one RX worker
+	 * per peer; see README "Workers"). Read only by that worker. */
+	struct wg_replay replay __rte_cache_aligned;
+	/* Set once by that worker when it reports the keypair confirmed. */
+	_Atomic bool confirm_sent;
+};
+
+/* A peer as the workers see it.
+ * Writer: control lcore (pointer fields are swapped with release stores).
+ * Readers: workers (acquire loads) under RCU. */
+struct dp_peer {
+	uint32_t slot;		/* index into each worker's peer_stats[] */
+	uint32_t mtu;		/* inner MTU for packets to this peer */
+	_Atomic(struct dp_keypair *) kp_current;
+	_Atomic(struct dp_keypair *) kp_previous;
+	_Atomic(struct dp_keypair *) kp_next;	/* responder's, until confirmed */
+	_Atomic(struct dp_endpoint *) endpoint;
+	/* Writers: workers set it when they report a roam or a wanted
+	 * handshake; the control core clears it once it has acted, so a
+	 * flood of packets raises one event, not millions. Written only on
+	 * transitions, never per packet. */
+	_Atomic bool roam_reported;
+	_Atomic bool handshake_wanted;
+};
+
+/* Per-peer traffic figures, one array per worker.
+ * Writer: that worker. Reader: control core (timers, telemetry). */
+struct dp_peer_stats {
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t last_data_rx_tsc;	/* non-keepalive data received */
+	uint64_t last_data_tx_tsc;	/* data sent */
+	uint64_t last_any_rx_tsc;	/* any authenticated packet received */
+	uint64_t last_any_tx_tsc;
+} __rte_aligned(64);
+
+/* A route's target; the route map values point at these.
+ * Immutable after start (built from the config). */
+struct dp_route {
+	uint8_t port_idx;
+	bool connected;		/* next hop = the destination itself */
+	struct wg_ipaddr via;
+};
+
+struct dp_port {
+	uint16_t port_id;	/* DPDK port */
+	char name[32];		/* first [Port NAME] that uses the device */
+	struct rte_ether_addr mac;
+	struct wg_ipaddr addrs[DP_MAX_PORT_ADDRS];
+	uint8_t addr_len[DP_MAX_PORT_ADDRS];
+	unsigned int n_addrs;
+	/* First address of each family: the source of what we send. */
+	struct wg_ipaddr addr4, addr6;
+};
+
+/* Events a worker raises for the control core (event ring elements). */
+enum dp_event_type {
+	DP_EV_KEYPAIR_CONFIRMED = 1,	/* first data on a responder keypair */
+	DP_EV_ROAMED,			/* authenticated data from a new endpoint */
+	DP_EV_WANT_HANDSHAKE,		/* data for a peer with no usable session */
+};
+
+struct dp_event {
+	uint8_t type;
+	uint8_t port_idx;
+	uint16_t udp_port;
+	uint32_t peer_slot;
+	uint32_t local_index;
+	uint32_t pad;
+	struct wg_ipaddr ip;
+	uint8_t pad2[15];
+};
+_Static_assert(sizeof(struct dp_event) == 48, "event ring element");
+
+/* Why a frame sits in the punt ring; stored in the mbuf's private area. */
+enum dp_punt_reason {
+	DP_PUNT_HANDSHAKE = 1,	/* WireGuard message type 1, 2 or 3 */
+	DP_PUNT_ARP,
+	DP_PUNT_ND,
+	DP_PUNT_NEIGH_MISS,	/* a ready inner or outer packet awaiting ARP/ND */
+};
+
+/* Written by the worker that received the frame, read by whoever handles it
+ * next (a later stage, or the control core for punted frames). */
+struct dp_mbuf_priv {
+	uint8_t punt_reason;
+	uint8_t in_port_idx;	/* port the frame arrived on */
+	uint8_t out_port_idx;	/* NEIGH_MISS: port to send on */
+	uint16_t src_udp_port;	/* outer source port of a WireGuard message */
+	struct wg_ipaddr src;	/* outer source address of a WireGuard message */
+	struct wg_ipaddr nexthop;	/* NEIGH_MISS: address to resolve */
+};
+#define DP_MBUF_PRIV_SIZE RTE_ALIGN(sizeof(struct dp_mbuf_priv), RTE_MBUF_PRIV_ALIGN)
+
+enum dp_idle_poll { DP_IDLE_BUSY, DP_IDLE_ADAPTIVE };
+
+/* Per-worker state, one cache-aligned struct per lcore, passed first.
+ * Writer: that worker, except tx_ring (control enqueues). */
+struct dp_worker {
+	unsigned int lcore_id;
+	unsigned int idx;		/* worker index = queue id on every port */
+	struct rte_ring *tx_ring;	/* control -> this worker: ready frames */
+	struct wg_counters *cnt;
+	struct dp_peer_stats *peer_stats;	/* [dp.max_peers] */
+	uint64_t now_tsc;		/* read once per burst */
+	/* Per-port TX staging, flushed after every burst. */
+	struct rte_mbuf *tx[DP_MAX_PORTS][DP_BURST * 2];
+	uint16_t n_tx[DP_MAX_PORTS];
+	unsigned int idle_polls;
+} __rte_cache_aligned;
+
+/* The data plane: set up once by the control core, then only the published
+ * pointers below change.
+ * Writer: control lcore. Readers: workers. */
+struct dp {
+	struct dp_port ports[DP_MAX_PORTS];
+	unsigned int n_ports;
+	uint16_t listen_port;		/* WireGuard UDP port, host order */
+	uint32_t mtu;			/* inner MTU */
+	struct wg_ipaddr tunnel_addrs[4];	/* the gateway's own tunnel addresses */
+	unsigned int n_tunnel_addrs;
+	enum dp_idle_poll idle_poll;
+	uint64_t tsc_hz;
+
+	struct rte_mempool *pool;
+	struct rte_ring *punt_ring;	/* MP/SC */
+	struct rte_ring *event_ring;	/* MP/SC, struct dp_event elements */
+	struct rte_rcu_qsbr *rcu;
+	struct rte_hash *index_table;	/* local index -> keypair (lock-free readers) */
+
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	unsigned int n_workers;
+	struct wg_counters *control_cnt;
+	uint32_t max_peers;
+
+	/* Immutable after start: destination -> struct dp_route *. */
+	struct wg_prefix_map *routes;
+	/* RCU-published snapshots (control builds, swaps, retires the old). */
+	_Atomic(struct wg_prefix_map *) allowed_ips;	/* inner addr -> dp_peer * */
+	_Atomic(struct wg_prefix_map *) neighbours;	/* ip -> dp_neigh_value */
+
+	volatile bool stop;
+};
+
+extern struct dp dp;
+
+/* A neighbour map value: the MAC in the low 48 bits, the port index above. */
+static inline uintptr_t dp_neigh_pack(const struct rte_ether_addr *mac, uint8_t port_idx)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 6; i++)
+		v |= (uint64_t)mac->addr_bytes[i] << (8 * i);
+	return (uintptr_t)(v | (uint64_t)port_idx << 48);
+}
+
+static inline void dp_neigh_unpack(uintptr_t v, struct rte_ether_addr *mac, uint8_t *port_idx)
+{
+	for (int i = 0; i < 6; i++)
+		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+	*port_idx = (uint8_t)(v >> 48);
+}
+
+static inline struct dp_mbuf_priv *dp_priv(struct rte_mbuf *m)
+{
+	return (struct dp_mbuf_priv *)((char *)m + sizeof(*m));
+}
+
+static inline void dp_count(struct dp_worker *w, enum wg_counter c)
+{
+	w->cnt->v[c]++;
+}
+
+#endif

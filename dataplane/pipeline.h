@@ -1,0 +1,67 @@
+/* The worker's pipeline stages. Each takes a burst and a count; packets it
+ * drops are freed and counted under their reason by dp_drop(). */
+#ifndef WGATE_DATAPLANE_PIPELINE_H
+#define WGATE_DATAPLANE_PIPELINE_H
+
+#include <stdint.h>
+
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include "dataplane/dp.h"
+
+/* decrypt.c: WireGuard data messages (outer headers already stripped). */
+void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* encrypt.c: inner IP packets (Ethernet stripped) bound for clients. */
+void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* xmit.c: route an inner packet (no L2 header) out of a port. */
+void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m);
+/* xmit.c: add UDP/IP/Ethernet for a WireGuard message to an endpoint and
+ * stage it. Used by workers; control-built frames go through tx rings. */
+void dp_send_outer(struct dp_worker *w, struct rte_mbuf *m, const struct dp_endpoint *ep);
+void dp_tx_flush(struct dp_worker *w);
+/* xmit.c, shared with the control core: prepend UDP and IP from our port
+ * address to dst (route chosen here), then Ethernet for the next hop.
+ * dp_eth_fill returns WG_CNT_DROP_NO_NEIGHBOR with the next hop recorded in
+ * the mbuf's private area when the MAC is not known yet. */
+enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
+			     uint16_t dst_port, const struct dp_route **rt);
+enum wg_counter dp_eth_fill(struct rte_mbuf *m, const struct dp_route *rt,
+			    const struct wg_ipaddr *dst);
+/* Punt a frame to the control core (handshakes, ARP/ND, neighbour misses). */
+void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason why);
+void dp_raise_event(struct dp_worker *w, const struct dp_event *ev);
+
+static inline void dp_drop(struct dp_worker *w, struct rte_mbuf *m, enum wg_counter why)
+{
+	dp_count(w, why);
+	rte_pktmbuf_free(m);
+}
+
+/* Routers decrement the hop count; a packet that would reach zero goes no
+ * further. The inner packet was validated as IPv4 or IPv6 before. */
+static inline enum wg_counter dp_decrement_hop(uint8_t *p)
+{
+	if ((p[0] >> 4) == 4) {
+		struct rte_ipv4_hdr *ip = (void *)p;
+		if (ip->time_to_live <= 1)
+			return WG_CNT_DROP_TTL_EXCEEDED;
+		ip->time_to_live--;
+		/* RFC 1624: TTL - 1 raises the checksum by 0x0100. */
+		uint32_t sum = (uint32_t)rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100;
+		ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)(sum + (sum >> 16)));
+		return 0;
+	}
+	struct rte_ipv6_hdr *ip6 = (void *)p;
+	if (ip6->hop_limits <= 1)
+		return WG_CNT_DROP_TTL_EXCEEDED;
+	ip6->hop_limits--;
+	return 0;
+}
+
+static inline uint64_t dp_ns_to_tsc(uint64_t ns)
+{
+	return (uint64_t)((double)ns * (double)dp.tsc_hz / 1e9);
+}
+
+#endif

@@ -1,0 +1,87 @@
+/* The worker lcore's poll loop: for every port, receive a burst on this
+ * worker's queue, sort it, decrypt and encrypt what it holds, send what the
+ * control core queued for this worker, flush, and report a quiescent state
+ * so that retired objects can be freed.
+ *
+ * Idle behaviour: with IdlePoll = busy the loop never sleeps (an appliance's
+ * dedicated core). With adaptive, after DP_IDLE_SPINS empty rounds the
+ * worker goes RCU-offline and sleeps, doubling the nap up to DP_IDLE_MAX_US;
+ * the first packet after a nap waits at most that long. This is what lets
+ * the demo and the tests share 2 cores with their peers. */
+#include "dataplane/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dataplane/pipeline.h"
+#include "dataplane/rx.h"
+
+#define DP_IDLE_SPINS	256
+#define DP_IDLE_MIN_US	20
+#define DP_IDLE_MAX_US	500
+
+static void idle(struct dp_worker *w)
+{
+	if (++w->idle_polls < DP_IDLE_SPINS)
+		return;
+	unsigned int shift = (w->idle_polls - DP_IDLE_SPINS) / 64;
+	unsigned int us = DP_IDLE_MIN_US << (shift > 5 ? 5 : shift);
+
+	if (us > DP_IDLE_MAX_US)
+		us = DP_IDLE_MAX_US;
+	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
+	rte_delay_us_sleep(us);
+	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
+}
+
+static uint16_t drain_tx_ring(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts, DP_BURST, NULL);
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t p = dp_priv(pkts[i])->out_port_idx;
+		if (w->n_tx[p] == RTE_DIM(w->tx[0]))
+			dp_tx_flush(w);
+		w->tx[p][w->n_tx[p]++] = pkts[i];
+	}
+	w->cnt->v[WG_CNT_CONTROL_TX] += n;
+	return (uint16_t)n;
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_rx_sort sort;
+
+	rte_rcu_qsbr_thread_register(dp.rcu, w->idx);
+	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
+	while (!dp.stop) {
+		unsigned int work = 0;
+
+		w->now_tsc = rte_rdtsc();
+		for (unsigned int p = 0; p < dp.n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(dp.ports[p].port_id, (uint16_t)w->idx,
+						      pkts, DP_BURST);
+			if (!n)
+				continue;
+			work += n;
+			dp_rx_sort_burst(w, (uint8_t)p, pkts, n, &sort);
+			dp_decrypt_burst(w, sort.data, sort.n_data);
+			dp_encrypt_burst(w, sort.enc, sort.n_enc);
+		}
+		work += drain_tx_ring(w);
+		dp_tx_flush(w);
+		rte_rcu_qsbr_quiescent(dp.rcu, w->idx);
+		if (work)
+			w->idle_polls = 0;
+		else if (dp.idle_poll == DP_IDLE_ADAPTIVE)
+			idle(w);
+	}
+	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
+	rte_rcu_qsbr_thread_unregister(dp.rcu, w->idx);
+	return 0;
+}
