@@ -163,10 +163,13 @@ int main(int argc, char **argv)
 out:
 	ctl.ready = false;
 	dp_shutdown();
+	WG_LOG(DEBUG, "main", "workers stopped, ports closed");
 	ctl_peers_free();
 	dp_rcu_drain();
+	WG_LOG(DEBUG, "main", "keys wiped");
 	wg_config_free(cfg);
 	ctl_eal_args_free(&eal);
 	rte_eal_cleanup();
+	WG_LOG(INFO, "main", "stopped");
 	return rc ? 1 : 0;
 }

@@ -65,9 +65,10 @@ static void endpoint_str(const struct dp_endpoint *ep, char *buf, size_t len)
 }
 
 /* DPDK 22.11 telemetry cannot nest a dictionary in a list, keys may not hold
- * base64's '+', '/' and '=', and a list holds at most
- * RTE_TEL_MAX_ARRAY_ENTRIES: so /wgate/peers,OFFSET lists public keys a page
- * at a time and /wgate/peer,KEY describes one peer. */
+ * base64's '+', '/' and '=', and a reply holds at most 16 KiB: so
+ * /wgate/peers,OFFSET lists PEERS_PAGE public keys at a time (about 12 KiB)
+ * and /wgate/peer,KEY describes one peer. */
+#define PEERS_PAGE 256
 static int peers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	unsigned long offset = params && *params ? strtoul(params, NULL, 10) : 0;
@@ -82,7 +83,7 @@ static int peers_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 
 		if (!p || i++ < offset)
 			continue;
-		if (i > offset + RTE_TEL_MAX_ARRAY_ENTRIES)
+		if (i > offset + PEERS_PAGE)
 			break;
 		sodium_bin2base64(key, sizeof(key), p->noise.public_key, 32,
 				  sodium_base64_VARIANT_ORIGINAL);
@@ -144,7 +145,7 @@ int ctl_telemetry_init(void)
 						"Packet and drop counters summed over lcores");
 	if (!rc)
 		rc = rte_telemetry_register_cmd("/wgate/peers", peers_cb,
-						"Public keys of the peers. Parameter: offset (pages of 512)");
+						"Public keys of the peers. Parameter: offset (pages of 256)");
 	if (!rc)
 		rc = rte_telemetry_register_cmd("/wgate/peer", peer_cb,
 						"One peer: endpoint, latest handshake, transfer. Parameter: public key");

@@ -121,10 +121,16 @@ static void send_held(struct neigh *n)
 	n->n_held = 0;
 }
 
+static void drop_frame(struct rte_mbuf *m)
+{
+	dp.control_cnt->v[WG_CNT_DROP_NO_NEIGHBOR]++;
+	rte_pktmbuf_free(m);
+}
+
 static void drop_held(struct neigh *n)
 {
 	for (unsigned int i = 0; i < n->n_held; i++)
-		rte_pktmbuf_free(n->held[i]);
+		drop_frame(n->held[i]);
 	n->n_held = 0;
 }
 
@@ -277,7 +283,7 @@ void dp_neigh_hold(struct rte_mbuf *m)
 		dp_neigh_resolve(pv->out_port_idx, &pv->nexthop);
 		n = find(&pv->nexthop);
 		if (!n) {
-			rte_pktmbuf_free(m);
+			drop_frame(m);	/* table full */
 			return;
 		}
 	}
@@ -287,7 +293,7 @@ void dp_neigh_hold(struct rte_mbuf *m)
 		return;
 	}
 	if (n->n_held == NEIGH_HOLD) {	/* keep the newest, like the kernel */
-		rte_pktmbuf_free(n->held[0]);
+		drop_frame(n->held[0]);
 		memmove(n->held, n->held + 1, sizeof(n->held[0]) * (NEIGH_HOLD - 1));
 		n->n_held--;
 	}

@@ -24,6 +24,7 @@
 	_(ARP_ND_PUNTED,	"arp_nd_punted")			\
 	_(CONTROL_TX,		"control_tx")				\
 	_(ECHO_REPLIED,		"echo_replied")				\
+	_(NEIGH_HELD,		"neighbour_held")			\
 	/* drops on the worker, each under its own reason */		\
 	_(DROP_NOT_IP,		"drop_not_ip")				\
 	_(DROP_TRUNCATED,	"drop_truncated")			\

@@ -37,10 +37,12 @@ static bool inner_destination(const uint8_t *p, uint32_t len, struct wg_ipaddr *
 }
 
 /* Seals one packet. Returns 0 or the drop reason. */
-static enum wg_counter seal(struct rte_mbuf *m, struct dp_keypair *kp)
+static enum wg_counter seal(struct rte_mbuf *m, struct dp_keypair *kp, uint32_t mtu)
 {
 	uint32_t len = m->data_len;
-	uint32_t padded = RTE_ALIGN_CEIL(len, WG_DATA_PAD);
+	/* Pad to 16 but never past the MTU (the kernel's rule): a full-size
+	 * packet must not grow an outer packet beyond the path MTU. */
+	uint32_t padded = RTE_MIN(RTE_ALIGN_CEIL(len, WG_DATA_PAD), RTE_MAX(mtu, len));
 	uint8_t *tail = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(padded - len + WG_AEAD_TAG_LEN));
 	struct wg_msg_data *h;
 	uint64_t counter;
@@ -104,7 +106,7 @@ void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		uint32_t inner_len = m->data_len;
-		why = seal(m, kp);
+		why = seal(m, kp, peer->mtu);
 		if (why) {
 			dp_drop(w, m, why);
 			continue;

@@ -88,7 +88,9 @@ static void l2_out(struct dp_worker *w, struct rte_mbuf *m, const struct dp_rout
 	if (likely(!why)) {
 		stage(w, m, rt->port_idx);
 	} else if (why == WG_CNT_DROP_NO_NEIGHBOR) {
-		dp_count(w, why);	/* counted here; the control core may still send it */
+		/* Held by the control core while it asks; dropped (and counted
+		 * as drop_no_neighbor) there if nobody answers. */
+		dp_count(w, WG_CNT_NEIGH_HELD);
 		dp_punt(w, m, DP_PUNT_NEIGH_MISS);
 	} else {
 		dp_drop(w, m, why);

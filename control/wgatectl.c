@@ -1,0 +1,567 @@
+/* wgatectl: the operator's read-only view of a running wgate.
+ *
+ * It speaks the DPDK telemetry protocol (v2) to the gateway's telemetry
+ * socket, /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2: a SOCK_SEQPACKET
+ * unix socket where the server first sends one JSON info object
+ * ({"version": ..., "pid": ..., "max_output_len": ...}), then answers each
+ * command string ("/wgate/status", or "/cmd,params") with one JSON object
+ * {"<command without params>": value}; null when the command is unknown or
+ * its callback failed.
+ *
+ *   wgatectl [--socket PATH | --prefix NAME] [--json] [--all] COMMAND
+ *     status     exit 0 only when the gateway answers and reports ready
+ *     peers      like `wg show`: endpoint, allowed ips, handshake, transfer
+ *                (/wgate/peers[,OFFSET] lists keys, /wgate/peer,KEY each one)
+ *     counters   nonzero counters (--all: every counter)
+ *     raw CMD    any telemetry command, printed as JSON (e.g. raw /info)
+ *
+ * --json prints the command's value; for peers, the assembled array of peer
+ * objects, each with "public_key".
+ *
+ * Exit codes: 0 success (status: ready); 1 the gateway answered but is not
+ * ready, or did not understand the command, or sent something malformed;
+ * 2 the telemetry socket could not be reached; 64 usage error.
+ *
+ * It needs no DPDK library: the protocol is plain JSON over a socket, and a
+ * tool that links the EAL would need hugepages to print a table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define EXIT_NOT_READY		1
+#define EXIT_UNREACHABLE	2
+#define EXIT_USAGE		64
+
+#define DEFAULT_PREFIX		"wgate"
+#define RUNTIME_DIR		"/var/run/dpdk"
+#define SOCKET_NAME		"dpdk_telemetry.v2"
+#define IO_TIMEOUT_S		5
+/* DPDK 22.11 caps a reply at 16 KiB (its max_output_len); leave room for
+ * servers built with a larger cap. */
+#define REPLY_MAX		(1024 * 1024)
+
+struct opts {
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool json;
+	bool all;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: wgatectl [--socket PATH | --prefix NAME] [--json] [--all] COMMAND\n"
+		"\n"
+		"commands:\n"
+		"  status     is the gateway up and ready? (exit 0 only when it is)\n"
+		"  peers      peers with endpoint, allowed ips, latest handshake, transfer\n"
+		"  counters   nonzero data-plane counters (--all: every counter)\n"
+		"  raw CMD    send any telemetry command (e.g. /info, /wgate/status)\n"
+		"\n"
+		"options:\n"
+		"  --socket PATH  telemetry socket (default " RUNTIME_DIR "/" DEFAULT_PREFIX
+		"/" SOCKET_NAME ")\n"
+		"  --prefix NAME  socket of the gateway started with --file-prefix NAME\n"
+		"  --json         print the reply as JSON instead of text\n"
+		"  --all          counters: include the ones that are zero\n"
+		"\n"
+		"exit codes: 0 ok, 1 not ready / bad reply, 2 gateway unreachable, 64 usage\n");
+}
+
+static int set_prefix(struct opts *o, const char *prefix)
+{
+	int n = snprintf(o->socket_path, sizeof(o->socket_path), "%s/%s/%s",
+			 RUNTIME_DIR, prefix, SOCKET_NAME);
+
+	return n > 0 && (size_t)n < sizeof(o->socket_path) ? 0 : -ENAMETOOLONG;
+}
+
+/* Connects and consumes the server's info message. Returns the socket or
+ * -errno; the caller reports. */
+static int tel_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
+	char info[4096];
+	ssize_t n;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		goto err_close;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		goto err_close;
+	/* The info object: its content is not needed, only that it came,
+	 * which proves a telemetry server (not a stale socket) is there. */
+	n = recv(fd, info, sizeof(info), 0);
+	if (n < 0)
+		goto err_close;
+	if (n == 0) {
+		/* DPDK closes at once when it has too many clients. */
+		errno = ECONNRESET;
+		goto err_close;
+	}
+	return fd;
+
+err_close:
+	err = errno;
+	close(fd);
+	return -err;
+}
+
+/* One telemetry connection; several commands may go over it. */
+struct tel {
+	const char *path;
+	int fd;
+	char *buf;		/* REPLY_MAX bytes */
+	bool unreachable;	/* the last failure was the socket's, not the reply's */
+};
+
+static int tel_open(struct tel *t, const char *path)
+{
+	t->path = path;
+	t->unreachable = true;
+	t->buf = NULL;
+	t->fd = tel_connect(path);
+	if (t->fd < 0) {
+		fprintf(stderr, "wgatectl: cannot reach the gateway at %s: %s\n"
+			"  (is wgate running? pick its socket with --socket PATH or"
+			" --prefix FILE_PREFIX)\n", path, strerror(-t->fd));
+		return t->fd;
+	}
+	t->buf = malloc(REPLY_MAX);
+	if (!t->buf) {
+		fprintf(stderr, "wgatectl: out of memory\n");
+		close(t->fd);
+		t->unreachable = false;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void tel_close(struct tel *t)
+{
+	free(t->buf);
+	if (t->fd >= 0)
+		close(t->fd);
+}
+
+/* Sends cmd ("/x/y" or "/x/y,params") and returns the value of the reply's
+ * member (a new reference). NULL when the command failed: with a message
+ * printed, unless quiet_null and the gateway answered null (unknown command
+ * or a callback error, e.g. a peer that is gone). */
+static json_t *tel_cmd(struct tel *t, const char *cmd, bool quiet_null)
+{
+	json_error_t jerr;
+	json_t *root, *val;
+	ssize_t n;
+
+	t->unreachable = true;
+	if (send(t->fd, cmd, strlen(cmd), 0) < 0 ||
+	    (n = recv(t->fd, t->buf, REPLY_MAX, 0)) < 0) {
+		fprintf(stderr, "wgatectl: %s: %s: %s\n", t->path, cmd, strerror(errno));
+		return NULL;
+	}
+	if (n == 0) {
+		fprintf(stderr, "wgatectl: %s: the gateway closed the connection\n", t->path);
+		return NULL;
+	}
+	t->unreachable = false;
+	root = json_loadb(t->buf, (size_t)n, 0, &jerr);
+	if (!root) {
+		fprintf(stderr, "wgatectl: %s: malformed reply: %s\n", cmd, jerr.text);
+		return NULL;
+	}
+	/* The reply is keyed by the command without its ",params". */
+	val = json_object_getn(root, cmd, strcspn(cmd, ","));
+	if (!val || json_is_null(val)) {
+		if (!quiet_null)
+			fprintf(stderr, "wgatectl: the gateway does not know the command %s"
+				" (or failed it)\n", cmd);
+		json_decref(root);
+		return NULL;
+	}
+	json_incref(val);
+	json_decref(root);
+	return val;
+}
+
+/* Adds one peer object to out, with "public_key" set when it lacks one. */
+static void peers_add(json_t *out, json_t *p, const char *key)
+{
+	if (!json_is_object(p))
+		return;
+	p = json_deep_copy(p);
+	if (!p)
+		return;
+	if (key && !json_is_string(json_object_get(p, "public_key")))
+		json_object_set_new(p, "public_key", json_string(key));
+	json_array_append_new(out, p);
+}
+
+/* All peers as one array of objects, each with "public_key".
+ *
+ * wgate's protocol (DPDK 22.11 telemetry cannot put a dictionary in a list,
+ * nor '+' or '=' in a dictionary name): "/wgate/peers[,OFFSET]" lists public
+ * keys a page at a time, "/wgate/peer,KEY" describes one peer. Pages are
+ * fetched until one comes back empty, so the client does not depend on the
+ * server's page size (a 16 KiB reply holds ~340 keys). Also accepted, as
+ * other servers may send them: a list of peer objects, or one object with a
+ * peer object per member (keyed by public key, or carrying "public_key"). */
+static json_t *fetch_peers(struct tel *t)
+{
+	json_t *out = json_array(), *page, *p;
+	const char *key;
+	size_t offset = 0, i;
+	char cmd[128];
+
+	if (!out)
+		return NULL;
+	for (;;) {
+		if (offset)
+			snprintf(cmd, sizeof(cmd), "/wgate/peers,%zu", offset);
+		else
+			snprintf(cmd, sizeof(cmd), "/wgate/peers");
+		page = tel_cmd(t, cmd, false);
+		if (!page)
+			goto err;
+		if (json_is_object(page) && offset == 0) {
+			json_object_foreach(page, key, p)
+				peers_add(out, p, key);
+			json_decref(page);
+			return out;
+		}
+		if (!json_is_array(page)) {
+			fprintf(stderr, "wgatectl: %s: the reply is not a list\n", cmd);
+			json_decref(page);
+			goto err;
+		}
+		if (json_array_size(page) == 0) {
+			json_decref(page);
+			return out;
+		}
+		/* A server that ignores OFFSET sends the first page again. */
+		if (offset && json_is_string(json_array_get(page, 0)) && json_array_size(out) &&
+		    !strcmp(json_string_value(json_array_get(page, 0)),
+			    json_string_value(json_object_get(json_array_get(out, 0), "public_key")))) {
+			json_decref(page);
+			return out;
+		}
+		json_array_foreach(page, i, p) {
+			if (json_is_string(p)) {
+				json_t *detail;
+
+				snprintf(cmd, sizeof(cmd), "/wgate/peer,%s", json_string_value(p));
+				detail = tel_cmd(t, cmd, true);	/* null: removed meanwhile */
+				if (!detail && t->unreachable) {
+					json_decref(page);
+					goto err;
+				}
+				if (detail)
+					peers_add(out, detail, json_string_value(p));
+				json_decref(detail);
+			} else {
+				peers_add(out, p, NULL);
+			}
+		}
+		if (!json_is_string(json_array_get(page, 0))) {
+			json_decref(page);	/* objects: one reply holds them all */
+			return out;
+		}
+		offset += json_array_size(page);
+		json_decref(page);
+	}
+
+err:
+	json_decref(out);
+	return NULL;
+}
+
+static void print_json(const json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
+
+/* A JSON number as u64: DPDK sends u64 counters as integers; anything else
+ * (negative, real, string) is treated as absent. */
+static bool get_u64(const json_t *obj, const char *key, uint64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+static const char *get_str(const json_t *obj, const char *key, const char *def)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : def;
+}
+
+static int cmd_status(const json_t *v)
+{
+	uint64_t ready = 0, workers = 0, peers = 0, up = 0;
+
+	get_u64(v, "ready", &ready);
+	get_u64(v, "workers", &workers);
+	get_u64(v, "peers", &peers);
+	get_u64(v, "uptime_s", &up);
+	printf("wgate %s: %s, %" PRIu64 " worker%s, %" PRIu64 " peer%s, up %" PRIu64 " s\n",
+	       get_str(v, "version", "?"), ready == 1 ? "ready" : "NOT READY",
+	       workers, workers == 1 ? "" : "s", peers, peers == 1 ? "" : "s", up);
+	return ready == 1 ? 0 : EXIT_NOT_READY;
+}
+
+/* "1 hour, 2 minutes, 3 seconds ago", as wg(8) prints it. */
+static void print_ago(uint64_t secs)
+{
+	static const struct { const char *name; uint64_t len; } units[] = {
+		{ "year", 365 * 24 * 3600 }, { "day", 24 * 3600 },
+		{ "hour", 3600 }, { "minute", 60 }, { "second", 1 },
+	};
+	bool first = true;
+
+	if (secs == 0) {
+		fputs("Now", stdout);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t n = secs / units[i].len;
+
+		if (!n)
+			continue;
+		secs %= units[i].len;
+		printf("%s%" PRIu64 " %s%s", first ? "" : ", ", n, units[i].name,
+		       n == 1 ? "" : "s");
+		first = false;
+	}
+	fputs(" ago", stdout);
+}
+
+static void print_bytes(uint64_t b)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t i;
+
+	if (b < 1024) {
+		printf("%" PRIu64 " B", b);
+		return;
+	}
+	v /= 1024;
+	for (i = 0; i < 3 && v >= 1024; i++)
+		v /= 1024;
+	printf("%.2f %s", v, units[i]);
+}
+
+/* The reply is a list of peer objects (telemetry dictionary keys cannot
+ * hold base64 public keys). */
+static void print_peer(const char *key, const json_t *p, uint64_t now, bool first)
+{
+	uint64_t hs = 0, rx = 0, tx = 0;
+
+	printf("%speer: %s\n", first ? "" : "\n", key);
+	printf("  endpoint: %s\n", get_str(p, "endpoint", "(none)"));
+	printf("  allowed ips: %s\n", get_str(p, "allowed_ips", "(none)"));
+	fputs("  latest handshake: ", stdout);
+	if (get_u64(p, "latest_handshake", &hs) && hs)
+		print_ago(now > hs ? now - hs : 0);
+	else
+		fputs("(never)", stdout);
+	get_u64(p, "rx_bytes", &rx);
+	get_u64(p, "tx_bytes", &tx);
+	fputs("\n  transfer: ", stdout);
+	print_bytes(rx);
+	fputs(" received, ", stdout);
+	print_bytes(tx);
+	fputs(" sent\n", stdout);
+}
+
+/* peers: the array built by fetch_peers(). */
+static int cmd_peers(const json_t *v)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	size_t i;
+	json_t *p;
+
+	if (json_array_size(v) == 0) {
+		printf("no peers\n");
+		return 0;
+	}
+	json_array_foreach(v, i, p)
+		print_peer(get_str(p, "public_key", "(no key)"), p, now, i == 0);
+	return 0;
+}
+
+/* Walks the counters object; nested objects (e.g. per-lcore breakdowns)
+ * print as "outer.inner". Returns the number of rows printed. */
+static int print_counters(const json_t *obj, const char *prefix, bool all)
+{
+	const char *key;
+	json_t *val;
+	int rows = 0;
+
+	json_object_foreach((json_t *)obj, key, val) {
+		char name[256];
+
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+		if (json_is_object(val)) {
+			rows += print_counters(val, name, all);
+		} else if (json_is_integer(val)) {
+			if (!all && json_integer_value(val) == 0)
+				continue;
+			printf("%-40s %20" JSON_INTEGER_FORMAT "\n", name,
+			       json_integer_value(val));
+			rows++;
+		} else if (all) {
+			char *s = json_dumps(val, JSON_ENCODE_ANY);
+
+			printf("%-40s %20s\n", name, s ? s : "?");
+			free(s);
+			rows++;
+		}
+	}
+	return rows;
+}
+
+static int cmd_counters(const json_t *v, bool all)
+{
+	if (!json_is_object(v)) {
+		fprintf(stderr, "wgatectl: counters: the reply is not an object\n");
+		return EXIT_NOT_READY;
+	}
+	if (print_counters(v, "", all) == 0)
+		printf("all counters are zero\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "prefix", required_argument, NULL, 'p' },
+		{ "json",   no_argument,       NULL, 'j' },
+		{ "all",    no_argument,       NULL, 'a' },
+		{ "help",   no_argument,       NULL, 'h' },
+		{ "version", no_argument,      NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0 };
+	const char *cmd, *tel_cmd_str;
+	struct tel t;
+	json_t *v;
+	int c, rc;
+
+	set_prefix(&o, DEFAULT_PREFIX);
+	while ((c = getopt_long(argc, argv, "s:p:jah", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (strlen(optarg) >= sizeof(o.socket_path)) {
+				fprintf(stderr, "wgatectl: socket path too long\n");
+				return EXIT_USAGE;
+			}
+			strcpy(o.socket_path, optarg);
+			break;
+		case 'p':
+			if (!*optarg || strchr(optarg, '/') || set_prefix(&o, optarg) < 0) {
+				fprintf(stderr, "wgatectl: bad --prefix\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'a':
+			o.all = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("wgatectl %s\n", WGATE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	if (!strcmp(cmd, "status"))
+		tel_cmd_str = "/wgate/status";
+	else if (!strcmp(cmd, "peers"))
+		tel_cmd_str = "/wgate/peers";
+	else if (!strcmp(cmd, "counters"))
+		tel_cmd_str = "/wgate/counters";
+	else if (!strcmp(cmd, "raw") && optind < argc && argv[optind][0] == '/')
+		tel_cmd_str = argv[optind++];
+	else {
+		fprintf(stderr, "wgatectl: unknown command or missing argument: %s\n", cmd);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "wgatectl: unexpected argument: %s\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	if (tel_open(&t, o.socket_path) < 0)
+		return t.unreachable ? EXIT_UNREACHABLE : EXIT_NOT_READY;
+	if (!strcmp(cmd, "peers"))
+		v = fetch_peers(&t);
+	else
+		v = tel_cmd(&t, tel_cmd_str, false);
+	if (!v) {
+		rc = t.unreachable ? EXIT_UNREACHABLE : EXIT_NOT_READY;
+		tel_close(&t);
+		return rc;
+	}
+	tel_close(&t);
+
+	if (!strcmp(cmd, "status")) {
+		uint64_t ready = 0;
+
+		if (o.json)
+			print_json(v);
+		rc = o.json ? (get_u64(v, "ready", &ready) && ready == 1 ? 0 : EXIT_NOT_READY)
+			    : cmd_status(v);
+	} else if (o.json || !strcmp(cmd, "raw")) {
+		print_json(v);
+		rc = 0;
+	} else if (!strcmp(cmd, "peers")) {
+		rc = cmd_peers(v);
+	} else {
+		rc = cmd_counters(v, o.all);
+	}
+	json_decref(v);
+	return rc;
+}

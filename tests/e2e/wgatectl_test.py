@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""wgatectl against a fake telemetry server (fake_telemetry.py).
+
+usage: wgatectl_test.py PATH/TO/wgatectl
+Runs without root, hugepages or a gateway (meson suite 'fast').
+Prints TAP-like lines; exits 1 if any check failed.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_telemetry import FakeTelemetry, default_replies, peer_replies, sample_peers  # noqa: E402
+
+WGATECTL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/control/wgatectl"
+failures = 0
+checks = 0
+
+
+def check(ok, what, detail=""):
+    global failures, checks
+    checks += 1
+    print(("ok - " if ok else "not ok - ") + what)
+    if not ok:
+        failures += 1
+        for line in str(detail).splitlines():
+            print("#   " + line)
+
+
+def run(*args):
+    p = subprocess.run([WGATECTL, *args], capture_output=True, text=True, timeout=20)
+    return p.returncode, p.stdout, p.stderr
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="wgatectl-test-")
+    sock = os.path.join(tmp, "dpdk_telemetry.v2")
+    now = int(time.time())
+
+    # Nobody listening: exit 2 and a message that names the socket.
+    rc, out, err = run("--socket", sock, "status")
+    check(rc == 2 and "cannot reach" in err and sock in err,
+          "unreachable socket: exit 2 with a clear message", f"rc={rc} err={err}")
+    rc, out, err = run("--prefix", "no-such-gw", "status")
+    check(rc == 2 and "/var/run/dpdk/no-such-gw/dpdk_telemetry.v2" in err,
+          "--prefix picks /var/run/dpdk/NAME/dpdk_telemetry.v2", f"rc={rc} err={err}")
+
+    # Usage errors.
+    rc, _, err = run("--socket", sock, "frobnicate")
+    check(rc == 64, "unknown command: exit 64", f"rc={rc} err={err}")
+    rc, _, _ = run()
+    check(rc == 64, "no command: exit 64", f"rc={rc}")
+    rc, out, _ = run("--help")
+    check(rc == 0 and "usage:" in out, "--help: usage on stdout, exit 0")
+
+    srv = FakeTelemetry(sock, default_replies(now=now)).start()
+    try:
+        rc, out, err = run("--socket", sock, "status")
+        check(rc == 0 and "ready" in out and "NOT" not in out and "0.1.0" in out,
+              "status of a ready gateway: exit 0", f"rc={rc} out={out} err={err}")
+        check(srv.commands[-1] == "/wgate/status", "status sends /wgate/status",
+              srv.commands)
+
+        rc, out, err = run("--socket", sock, "--json", "status")
+        check(rc == 0 and json.loads(out)["workers"] == 1,
+              "status --json prints the reply object", f"rc={rc} out={out}")
+
+        rc, out, err = run("--socket", sock, "peers")
+        want = ["peer: xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
+                "  endpoint: 192.0.2.10:51000",
+                "  allowed ips: 100.64.0.2/32, fd00:2021:1111::2/128",
+                "  transfer: 1.50 KiB received, 2.00 MiB sent",
+                "peer: TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=",
+                "  endpoint: (none)",
+                "  latest handshake: (never)",
+                "  transfer: 0 B received, 0 B sent"]
+        missing = [w for w in want if w not in out.splitlines()]
+        check(rc == 0 and not missing, "peers: wg-show-like text",
+              f"rc={rc} missing={missing}\n{out}{err}")
+        # 65 s ago, give or take the second that may tick during the test.
+        check("  latest handshake: 1 minute, 5 seconds ago" in out.splitlines()
+              or "  latest handshake: 1 minute, 6 seconds ago" in out.splitlines(),
+              "peers: latest handshake as 'N minute, N seconds ago'", out)
+
+        check(srv.commands[-3:] == ["/wgate/peers",
+                                    "/wgate/peer,xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
+                                    "/wgate/peer,TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="]
+              or srv.commands[-4:-1] == ["/wgate/peers",
+                                         "/wgate/peer,xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",
+                                         "/wgate/peer,TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="],
+              "peers: lists the keys, then asks for each peer", srv.commands)
+
+        rc, out, _ = run("--socket", sock, "--json", "peers")
+        check(rc == 0 and json.loads(out) == sample_peers(now),
+              "peers --json: an array of the peer objects", out)
+
+        rc, out, _ = run("--socket", sock, "counters")
+        names = [line.split()[0] for line in out.splitlines()]
+        check(rc == 0 and "rx_packets" in names and "drop_no_session" not in names
+              and "endpoint_roamed" not in names,
+              "counters: nonzero only, by default", out)
+        check(any(line.split() == ["data_decrypted", "7"] for line in out.splitlines()),
+              "counters: name and value on one row", out)
+        rc, out, _ = run("--socket", sock, "counters", "--all")
+        names = [line.split()[0] for line in out.splitlines()]
+        check(rc == 0 and "drop_no_session" in names and len(names) == 6,
+              "counters --all: every counter", out)
+        rc, out, _ = run("--socket", sock, "--json", "counters")
+        check(rc == 0 and json.loads(out)["handshake_completed"] == 1,
+              "counters --json", out)
+
+        rc, out, err = run("--socket", sock, "raw", "/wgate/nothing")
+        check(rc == 1 and "does not know" in err,
+              "unknown telemetry command: exit 1", f"rc={rc} err={err}")
+        rc, out, _ = run("--socket", sock, "raw", "/")
+        check(rc == 0 and "/wgate/peers" in json.loads(out), "raw /: the command list", out)
+    finally:
+        srv.stop()
+
+    # A gateway that is up but not ready yet.
+    srv = FakeTelemetry(sock, default_replies(now=now, ready=False)).start()
+    try:
+        rc, out, _ = run("--socket", sock, "status")
+        check(rc == 1 and "NOT READY" in out, "status of a gateway not ready: exit 1",
+              f"rc={rc} out={out}")
+        rc, out, _ = run("--socket", sock, "--json", "status")
+        check(rc == 1, "status --json of a gateway not ready: exit 1", f"rc={rc}")
+    finally:
+        srv.stop()
+
+    # No peers / all counters zero.
+    empty = {"/wgate/peers": [], "/wgate/counters": {"rx_packets": 0}}
+    srv = FakeTelemetry(sock, empty).start()
+    try:
+        rc, out, _ = run("--socket", sock, "peers")
+        check(rc == 0 and out.strip() == "no peers", "peers: none", out)
+        rc, out, _ = run("--socket", sock, "counters")
+        check(rc == 0 and "zero" in out, "counters: all zero", out)
+    finally:
+        srv.stop()
+
+    # Paging: 600 peers, served 256 keys a page; a server that ignores the
+    # offset (sends the first page again) must not make wgatectl loop.
+    many = [dict(sample_peers(now)[0], public_key=f"key{i:04d}") for i in range(600)]
+    for what, replies in (("600 peers over 3 pages", peer_replies(many, page=256)),
+                          ("a server that ignores OFFSET", peer_replies(many[:5], page=5))):
+        if what.startswith("a server"):
+            replies["/wgate/peers"] = lambda params: [f"key{i:04d}" for i in range(5)]
+        srv = FakeTelemetry(sock, replies).start()
+        try:
+            rc, out, _ = run("--socket", sock, "--json", "peers")
+            got = [p["public_key"] for p in json.loads(out)] if rc == 0 else None
+            want = [p["public_key"] for p in (many if what.startswith("600") else many[:5])]
+            check(got == want, f"peers: {what}", f"rc={rc}, got {got and len(got)} peers")
+        finally:
+            srv.stop()
+
+    # A peer removed between the listing and its detail is left out.
+    replies = peer_replies(sample_peers(now))
+    replies["/wgate/peer"] = lambda key: None if key.startswith("xTIB") else sample_peers(now)[1]
+    srv = FakeTelemetry(sock, replies).start()
+    try:
+        rc, out, _ = run("--socket", sock, "peers")
+        check(rc == 0 and "xTIB" not in out and "TrMv" in out,
+              "peers: a peer gone meanwhile is skipped", f"rc={rc}\n{out}")
+    finally:
+        srv.stop()
+
+    # Other servers may send the peers in one reply: a list of peer objects,
+    # or one object keyed by public key or by anything with "public_key".
+    peers = sample_peers(now)
+    by_key = {p["public_key"]: {k: v for k, v in p.items() if k != "public_key"}
+              for p in peers}
+    by_name = {f"peer{i}": p for i, p in enumerate(peers)}
+    for shape, value in (("list of peer objects", peers),
+                         ("dict keyed by public key", by_key),
+                         ("dict with public_key", by_name)):
+        srv = FakeTelemetry(sock, {"/wgate/peers": value}).start()
+        try:
+            rc, out, _ = run("--socket", sock, "peers")
+            lines = out.splitlines()
+            check(rc == 0 and "peer: xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=" in lines
+                  and "  endpoint: 192.0.2.10:51000" in lines
+                  and "peer: TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0=" in lines,
+                  f"peers as {shape}", out)
+        finally:
+            srv.stop()
+
+    # DPDK closes new connections at once when it has too many clients.
+    srv = FakeTelemetry(sock, {}, close_at_once=True).start()
+    try:
+        rc, _, err = run("--socket", sock, "status")
+        check(rc == 2, "server closes at once: exit 2", f"rc={rc} err={err}")
+    finally:
+        srv.stop()
+    os.rmdir(tmp)
+
+    print(f"# {checks - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
