@@ -36,6 +36,7 @@
 	_(DROP_UNKNOWN_INDEX,	"drop_unknown_index")			\
 	_(DROP_KEYPAIR_EXPIRED,	"drop_keypair_expired")			\
 	_(DROP_REPLAY,		"drop_replay")				\
+	_(DROP_TOO_OLD,		"drop_replay_too_old")			\
 	_(DROP_BAD_TAG,		"drop_bad_tag")				\
 	_(DROP_BAD_INNER,	"drop_bad_inner_packet")		\
 	_(DROP_BAD_INNER_SOURCE, "drop_bad_inner_source")		\

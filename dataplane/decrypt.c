@@ -124,7 +124,8 @@ void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (!wg_replay_check(&kp->replay, counter)) {
-			dp_drop(w, m, WG_CNT_DROP_REPLAY);
+			dp_drop(w, m, wg_replay_out_of_window(&kp->replay, counter) ?
+				      WG_CNT_DROP_TOO_OLD : WG_CNT_DROP_REPLAY);
 			continue;
 		}
 		uint8_t *ct = msg + sizeof(struct wg_msg_data);

@@ -30,6 +30,11 @@ static inline bool bit_seen(const struct wg_replay *r, uint64_t counter)
 	return (r->bitmap[(counter >> 6) & WORD_MASK] >> (counter & 63)) & 1;
 }
 
+bool wg_replay_out_of_window(const struct wg_replay *r, uint64_t counter)
+{
+	return out_of_range(r, counter);
+}
+
 bool wg_replay_check(const struct wg_replay *r, uint64_t counter)
 {
 	if (out_of_range(r, counter))

@@ -42,6 +42,11 @@ void wg_replay_init(struct wg_replay *r);
  * True means "worth decrypting", not "accepted". */
 bool wg_replay_check(const struct wg_replay *r, uint64_t counter);
 
+/* Why a counter failed the check: true when it is older than the window (or
+ * past REJECT_AFTER_MESSAGES), false when it is inside the window and was
+ * seen. Lets the caller count "too old" apart from "replayed". */
+bool wg_replay_out_of_window(const struct wg_replay *r, uint64_t counter);
+
 /* Call only after the AEAD tag verified. Records the counter and returns
  * true if the packet is to be accepted; false if the counter was already seen
  * (e.g. a duplicate that passed the check in the same burst), is too old, or

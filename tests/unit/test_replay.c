@@ -122,6 +122,28 @@ static void test_init_resets(void **state)
 		assert_true(wg_replay_check(&r, c));
 }
 
+/* Rejections are told apart: inside the window and seen, or too old. */
+static void test_out_of_window(void **state)
+{
+	struct wg_replay r;
+
+	(void)state;
+	wg_replay_init(&r);
+	assert_true(wg_replay_update(&r, 10000));
+	assert_true(wg_replay_update(&r, 5000));
+	/* seen, inside the window: a replay, not "too old" */
+	assert_false(wg_replay_check(&r, 5000));
+	assert_false(wg_replay_out_of_window(&r, 5000));
+	/* the oldest counter still inside: greatest - WINDOW + 1 */
+	assert_false(wg_replay_out_of_window(&r, 10000 - WG_REPLAY_WINDOW + 1));
+	assert_true(wg_replay_check(&r, 10000 - WG_REPLAY_WINDOW + 1));
+	/* one further back is too old */
+	assert_true(wg_replay_out_of_window(&r, 10000 - WG_REPLAY_WINDOW));
+	assert_false(wg_replay_check(&r, 10000 - WG_REPLAY_WINDOW));
+	/* past the protocol's counter range */
+	assert_true(wg_replay_out_of_window(&r, REJECT_AFTER_MESSAGES));
+}
+
 /* ---- randomized comparison with a naive model ---- */
 
 static uint64_t rng_state;
@@ -236,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_init_resets),
+		cmocka_unit_test(test_out_of_window),
 		cmocka_unit_test(test_random_vs_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
