@@ -105,14 +105,13 @@ void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			dp_drop(w, m, why);
 			continue;
 		}
-		uint32_t inner_len = m->data_len;
 		why = seal(m, kp, peer->mtu);
 		if (why) {
 			dp_drop(w, m, why);
 			continue;
 		}
 		struct dp_peer_stats *st = &w->peer_stats[peer->slot];
-		st->tx_bytes += inner_len;
+		st->tx_bytes += m->data_len;	/* the WireGuard message, as rx_bytes */
 		st->last_data_tx_tsc = w->now_tsc;
 		st->last_any_tx_tsc = w->now_tsc;
 		dp_count(w, WG_CNT_DATA_ENCRYPTED);
