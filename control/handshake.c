@@ -102,23 +102,42 @@ static size_t ip_len(const struct wg_ipaddr *ip)
 	return ip->af == WG_AF_INET4 ? 4 : 16;
 }
 
+/* mac1 first: no DH, no state, nothing allocated before it holds. Under load
+ * (the punt ring filling up) mac2 must hold too, proving the source address.
+ * Returns true when the message may go on; otherwise *need_cookie says
+ * whether only mac2 was missing (the sender should get a cookie). */
+static bool macs_ok(const void *msg, size_t len, const struct dp_mbuf_priv *pv, uint64_t now,
+		    bool *need_cookie)
+{
+	bool under_load = rte_ring_count(dp.punt_ring) > DP_UNDER_LOAD_FILL;
+	enum wg_mac_result mac = wg_cookie_validate(&checker, msg, len, pv->src.a,
+						    ip_len(&pv->src), pv->src_udp_port, now,
+						    under_load);
+
+	*need_cookie = false;
+	if (mac == WG_MAC_INVALID) {
+		count(WG_CNT_HS_DROP_BAD_MAC1);
+		return false;
+	}
+	if (under_load && mac != WG_MAC_VALID_MAC2) {
+		*need_cookie = true;
+		return false;
+	}
+	return true;
+}
+
 static void initiation_input(struct rte_mbuf *m, const struct dp_mbuf_priv *pv, uint64_t now)
 {
 	struct wg_msg_initiation *msg = rte_pktmbuf_mtod(m, struct wg_msg_initiation *);
-	bool under_load = rte_ring_count(dp.punt_ring) > DP_UNDER_LOAD_FILL;
 	struct wg_noise_initiation_ctx hs;
 	struct ctl_peer *p;
-	enum wg_mac_result mac;
+	bool need_cookie;
 	int rc;
 
 	count(WG_CNT_HS_INITIATION_RX);
-	mac = wg_cookie_validate(&checker, msg, sizeof(*msg), pv->src.a, ip_len(&pv->src),
-				 pv->src_udp_port, now, under_load);
-	if (mac == WG_MAC_INVALID) {
-		count(WG_CNT_HS_DROP_BAD_MAC1);
-		return;
-	}
-	if (under_load && mac != WG_MAC_VALID_MAC2) {
+	if (!macs_ok(msg, sizeof(*msg), pv, now, &need_cookie)) {
+		if (!need_cookie)
+			return;
 		/* Make the sender prove its address before we spend a DH. */
 		struct rte_mbuf *r = msg_alloc(sizeof(struct wg_msg_cookie));
 		if (r && !wg_cookie_create_reply(&checker, rte_pktmbuf_mtod(r, struct wg_msg_cookie *),
@@ -189,20 +208,14 @@ static void initiation_input(struct rte_mbuf *m, const struct dp_mbuf_priv *pv, 
 static void response_input(struct rte_mbuf *m, const struct dp_mbuf_priv *pv, uint64_t now)
 {
 	struct wg_msg_response *msg = rte_pktmbuf_mtod(m, struct wg_msg_response *);
-	bool under_load = rte_ring_count(dp.punt_ring) > DP_UNDER_LOAD_FILL;
 	struct wg_noise_keys keys;
 	struct ctl_peer *p;
-	enum wg_mac_result mac;
+	bool need_cookie;
 
 	count(WG_CNT_HS_RESPONSE_RX);
-	mac = wg_cookie_validate(&checker, msg, sizeof(*msg), pv->src.a, ip_len(&pv->src),
-				 pv->src_udp_port, now, under_load);
-	if (mac == WG_MAC_INVALID) {
-		count(WG_CNT_HS_DROP_BAD_MAC1);
-		return;
-	}
-	if (under_load && mac != WG_MAC_VALID_MAC2) {
-		count(WG_CNT_HS_DROP_BAD_MAC2);
+	if (!macs_ok(msg, sizeof(*msg), pv, now, &need_cookie)) {
+		if (need_cookie)
+			count(WG_CNT_HS_DROP_BAD_MAC2);
 		return;
 	}
 	p = ctl_peer_by_pending_index(wg_le32(msg->receiver_index));

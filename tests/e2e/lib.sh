@@ -488,6 +488,22 @@ gw_add_peer() {
 	echo "$pub"
 }
 
+# gw_peer_with_endpoint I [psk]: keys for client I that the gateway knows as a
+# [Peer] with Endpoint = the client's outer address (so wgate initiates to
+# it), written to GW_EXTRA_CONFIG; with "psk" the gateway alone gets a
+# preshared key. Bring the client up afterwards with `client_up I unknown`.
+gw_peer_with_endpoint() {
+	local i=$1 dir=$E2E_WORK/c$1
+	mkdir -p "$dir"
+	e2e_genkey "$dir/key"
+	wg pubkey <"$dir/key" >"$dir/pub"
+	GW_EXTRA_CONFIG="[Peer]
+PublicKey = $(cat "$dir/pub")${2:+
+PresharedKey = $(wg genpsk)}
+AllowedIPs = $(client_tun4 "$i")/32, $(client_tun6 "$i")/128
+Endpoint = $(client_wan4 "$i"):$((51000 + i))"
+}
+
 # gw_write_config FILE: the wgate config for this topology and the peers
 # registered so far.
 gw_write_config() {

@@ -6,14 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 topo_create 1
-dir=$E2E_WORK/c0
-mkdir -p "$dir"
-e2e_genkey "$dir/key"
-wg pubkey <"$dir/key" >"$dir/pub"
-GW_EXTRA_CONFIG="[Peer]
-PublicKey = $(cat "$dir/pub")
-AllowedIPs = $(client_tun4 0)/32, $(client_tun6 0)/128
-Endpoint = $(client_wan4 0):51000"
+gw_peer_with_endpoint 0
 gw_start
 # "unknown": the gateway's peer list comes from GW_EXTRA_CONFIG above.
 client_up 0 unknown

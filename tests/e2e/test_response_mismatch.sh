@@ -11,15 +11,7 @@ if ! is_wgate; then
 	exit 0
 fi
 topo_create 1
-dir=$E2E_WORK/c0
-mkdir -p "$dir"
-e2e_genkey "$dir/key"
-wg pubkey <"$dir/key" >"$dir/pub"
-GW_EXTRA_CONFIG="[Peer]
-PublicKey = $(cat "$dir/pub")
-PresharedKey = $(wg genpsk)
-AllowedIPs = $(client_tun4 0)/32, $(client_tun6 0)/128
-Endpoint = $(client_wan4 0):51000"
+gw_peer_with_endpoint 0 psk
 gw_start
 client_up 0 unknown
 
@@ -31,5 +23,5 @@ check_within 5 "counter handshake_response_failed = 1" \
 check "the gateway logged it" grep -q "does not decrypt" "$E2E_WORK/wgate.log"
 sleep 7	# past Rekey-Timeout (5 s + jitter): a retry would have gone out by now
 check_eq "no retransmission of the failed initiation" "$(gw_counter handshake_initiation_tx)" 1
-check_eq "no session was installed" "$(gw_peer_field "$(cat "$dir/pub")" session)" 0
+check_eq "no session was installed" "$(gw_peer_field "$(cat "$E2E_WORK/c0/pub")" session)" 0
 check_eq "no keypair was confirmed" "$(gw_counter handshake_completed)" 0
