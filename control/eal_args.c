@@ -100,7 +100,8 @@ int ctl_eal_args_build(struct ctl_eal_args *a, const struct wg_config *cfg, cons
 	if (!has_arg(cfg, n_extra, extra, "--no-huge") &&
 	    (!hugetlbfs_mounted() || hugepages_free_mb() < d->memory_mb)) {
 		WG_LOG(WARN, "main", "only %lu MB of hugepages free for [Dataplane] Memory = %u:"
-		       " running with --no-huge (slower; see config/setup-host)",
+		       " running with --no-huge (slower; mount hugetlbfs on /dev/hugepages and raise"
+		       " vm.nr_hugepages)",
 		       hugetlbfs_mounted() ? hugepages_free_mb() : 0, d->memory_mb);
 		rc |= push(a, "--no-huge");
 	}

@@ -57,7 +57,6 @@
 	_(HS_RESPONSE_TX,	"handshake_response_tx")		\
 	_(HS_COOKIE_TX,		"handshake_cookie_tx")			\
 	_(HS_COMPLETED,		"handshake_completed")			\
-	_(HS_DROP_BAD_SIZE,	"handshake_drop_bad_size")		\
 	_(HS_DROP_BAD_MAC1,	"handshake_drop_bad_mac1")		\
 	_(HS_DROP_BAD_MAC2,	"handshake_drop_bad_mac2")		\
 	_(HS_DROP_DECRYPT,	"handshake_drop_decrypt_failed")	\
@@ -65,7 +64,6 @@
 	_(HS_DROP_REPLAYED,	"handshake_drop_replayed_timestamp")	\
 	_(HS_DROP_FLOOD,	"handshake_drop_flood")			\
 	_(HS_DROP_UNKNOWN_INDEX, "handshake_drop_unknown_index")	\
-	_(HS_DROP_RATELIMITED,	"handshake_drop_ratelimited")		\
 	_(HS_RESPONSE_FAILED,	"handshake_response_failed")		\
 	_(HS_GAVE_UP,		"handshake_gave_up")			\
 	_(SESSIONS_EXPIRED,	"sessions_expired")			\
