@@ -49,6 +49,18 @@
 	_(DROP_NO_HEADROOM,	"drop_no_headroom")			\
 	_(DROP_RING_FULL,	"drop_ring_full")			\
 	_(DROP_TX_FULL,		"drop_tx_full")				\
+	/* policy (zero trust): client -> resource refusals, answered	\
+	 * with an ICMP error unless rate-limited or not allowed */	\
+	_(REFUSED_NO_GRANT,	"refused_no_grant")			\
+	_(REFUSED_FILTER,	"refused_filter")			\
+	_(REFUSED_TUNNEL_RANGE,	"refused_tunnel_range")			\
+	_(REFUSED_INTERNET,	"refused_internet_rejected")		\
+	_(ICMP_ERROR_SENT,	"icmp_error_sent")			\
+	_(ICMP_ERROR_SUPPRESSED, "icmp_error_suppressed")		\
+	_(ICMP_ERROR_NOT_ALLOWED, "icmp_error_not_allowed")		\
+	/* policy: resource -> client refusals, dropped silently */	\
+	_(DROP_REPLY_NO_GRANT,	"drop_reply_no_grant")			\
+	_(DROP_REPLY_FROM_TUNNEL, "drop_reply_from_tunnel_range")	\
 	/* handshakes, counted by the control core */			\
 	_(HS_INITIATION_RX,	"handshake_initiation_rx")		\
 	_(HS_RESPONSE_RX,	"handshake_response_rx")		\
