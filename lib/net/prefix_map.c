@@ -364,3 +364,30 @@ bool wg_prefix_map_lookup(const struct wg_prefix_map *m, const struct wg_ipaddr 
 		return wg_prefix_map_lookup_v6(m, ip->a, value);
 	return false;
 }
+
+size_t wg_prefix_map_lookup_all(const struct wg_prefix_map *m, const struct wg_ipaddr *ip,
+				uintptr_t *values, size_t max)
+{
+	size_t n = 0;
+
+	if (!m)
+		return 0;
+	if (ip->af == WG_AF_INET4) {
+		uint32_t a = load_be32(ip->a);
+
+		/* Tables are ordered longest first, so the output is too. */
+		for (unsigned int i = 0; i < m->n4 && n < max; i++)
+			if (find4(&m->v4[i], a & m->v4[i].mask4, &values[n]))
+				n++;
+	} else if (ip->af == WG_AF_INET6) {
+		uint64_t hi = load_be64(ip->a), lo = load_be64(ip->a + 8);
+
+		for (unsigned int i = 0; i < m->n6 && n < max; i++) {
+			const struct table *t = &m->v6[i];
+
+			if (find6(t, hi & t->mask_hi, lo & t->mask_lo, &values[n]))
+				n++;
+		}
+	}
+	return n;
+}

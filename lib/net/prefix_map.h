@@ -54,4 +54,16 @@ bool wg_prefix_map_lookup_v4(const struct wg_prefix_map *m, const uint8_t be4[4]
 bool wg_prefix_map_lookup_v6(const struct wg_prefix_map *m, const uint8_t be16[16],
 			     uintptr_t *value);
 
+/* Most prefixes one address can match: one per length, /0 to /128. */
+#define WG_PREFIX_MAP_MAX_MATCHES 129
+
+/* Every entry whose prefix contains ip, longest prefix first, at most max of
+ * them written to values; returns how many were written. For callers that
+ * must weigh all covering prefixes, not just the longest (policy: a shorter
+ * resource may permit what a longer one filters out). A values array of
+ * WG_PREFIX_MAP_MAX_MATCHES never truncates. No allocation; same cost as
+ * wg_prefix_map_lookup when it misses everywhere. */
+size_t wg_prefix_map_lookup_all(const struct wg_prefix_map *m, const struct wg_ipaddr *ip,
+				uintptr_t *values, size_t max);
+
 #endif

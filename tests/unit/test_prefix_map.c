@@ -263,6 +263,65 @@ static void test_many_host_routes(void **state)
 	wg_prefix_map_free(m);
 }
 
+/* lookup_all: every covering prefix, longest first; max truncates from the
+ * short end; misses and other families give nothing. */
+static void test_lookup_all(void **state)
+{
+	static const struct entry e[] = {
+		{ "0.0.0.0/0", 1 }, { "10.0.0.0/8", 2 }, { "10.1.0.0/16", 3 },
+		{ "10.1.2.3/32", 4 }, { "10.1.2.0/24", 5 }, { "11.0.0.0/8", 6 },
+		{ "::/0", 7 }, { "2001:db8::/32", 8 }, { "2001:db8::1/128", 9 },
+		{ "2001:db8::/127", 10 }, { NULL, 0 } };
+	struct wg_prefix_map *m = build(e);
+	uintptr_t v[WG_PREFIX_MAP_MAX_MATCHES] = { 0 };
+	struct wg_ipaddr a;
+
+	(void)state;
+	a = A("10.1.2.3");
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, WG_PREFIX_MAP_MAX_MATCHES), 5);
+	assert_int_equal(v[0], 4);
+	assert_int_equal(v[1], 5);
+	assert_int_equal(v[2], 3);
+	assert_int_equal(v[3], 2);
+	assert_int_equal(v[4], 1);
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, 2), 2);
+	assert_int_equal(v[0], 4);
+	assert_int_equal(v[1], 5);
+	v[0] = 0xdead;
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, 0), 0);
+	assert_int_equal(v[0], 0xdead);
+	a = A("12.0.0.1");
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, WG_PREFIX_MAP_MAX_MATCHES), 1);
+	assert_int_equal(v[0], 1);
+	a = A("2001:db8::1");
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, WG_PREFIX_MAP_MAX_MATCHES), 4);
+	assert_int_equal(v[0], 9);
+	assert_int_equal(v[1], 10);
+	assert_int_equal(v[2], 8);
+	assert_int_equal(v[3], 7);
+	a.af = 0;
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, WG_PREFIX_MAP_MAX_MATCHES), 0);
+	assert_int_equal(wg_prefix_map_lookup_all(NULL, &a, v, WG_PREFIX_MAP_MAX_MATCHES), 0);
+	a = A("1.2.3.4");
+	assert_int_equal(wg_prefix_map_lookup_all(NULL, &a, v, WG_PREFIX_MAP_MAX_MATCHES), 0);
+	wg_prefix_map_free(m);
+
+	/* Every length present at once: 129 matches for one IPv6 address. */
+	struct wg_prefix_map_builder *b = wg_prefix_map_builder_create();
+	a = A("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff");
+	for (unsigned int l = 0; l <= 128; l++) {
+		struct wg_prefix p = { .ip = a, .len = (uint8_t)l };
+		assert_int_equal(wg_prefix_map_builder_add(b, &p, 1000 + l), 0);
+	}
+	m = wg_prefix_map_build(b);
+	assert_non_null(m);
+	assert_int_equal(wg_prefix_map_lookup_all(m, &a, v, WG_PREFIX_MAP_MAX_MATCHES),
+			 WG_PREFIX_MAP_MAX_MATCHES);
+	for (unsigned int i = 0; i < WG_PREFIX_MAP_MAX_MATCHES; i++)
+		assert_int_equal(v[i], 1000 + 128 - i);
+	wg_prefix_map_free(m);
+}
+
 /* ---- randomized comparison with a linear scan ---- */
 
 static uint64_t rng_state;
@@ -306,6 +365,23 @@ static bool model_lookup(const struct model_entry *e, size_t n, const struct wg_
 	return best >= 0;
 }
 
+/* Every covering entry, longest first. Prefixes are unique, so at most one
+ * per length and the order is fully determined. */
+static size_t model_lookup_all(const struct model_entry *e, size_t n, const struct wg_ipaddr *a,
+			       uintptr_t *values, size_t max)
+{
+	const struct model_entry *by_len[129] = { NULL };
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (covers(&e[i].p, a))
+			by_len[e[i].p.len] = &e[i];
+	for (int len = 128; len >= 0 && k < max; len--)
+		if (by_len[len])
+			values[k++] = by_len[len]->value;
+	return k;
+}
+
 /* Addresses cluster around a few bases so that prefixes nest and collide. */
 static void random_addr(struct wg_ipaddr *a, const struct wg_ipaddr bases[4])
 {
@@ -343,7 +419,7 @@ static void test_random_vs_linear(void **state)
 	struct wg_prefix_map_builder *b = wg_prefix_map_builder_create();
 	struct wg_ipaddr bases[4];
 	struct wg_prefix_map *m;
-	size_t n = 0, dups = 0, hits = 0;
+	size_t n = 0, dups = 0, hits = 0, multi = 0;
 
 	(void)state;
 	printf("test_prefix_map: seed %llu (rerun with WG_TEST_SEED=%llu)\n",
@@ -408,10 +484,24 @@ static void test_random_vs_linear(void **state)
 				 (unsigned long)want);
 		}
 		hits += w;
+
+		/* lookup_all agrees with the scan, in full and truncated. */
+		uintptr_t wall[WG_PREFIX_MAP_MAX_MATCHES], gall[WG_PREFIX_MAP_MAX_MATCHES];
+		size_t max = rng() % 4 ? WG_PREFIX_MAP_MAX_MATCHES : (size_t)(rng() % 4);
+		size_t wn = model_lookup_all(e, n, &a, wall, max);
+		size_t gn = wg_prefix_map_lookup_all(m, &a, gall, max);
+
+		if (wn != gn || memcmp(wall, gall, wn * sizeof(wall[0])))
+			fail_msg("seed %llu: lookup_all #%zu (max %zu): map %zu, linear %zu matches",
+				 (unsigned long long)seed, i, max, gn, wn);
+		if (wn && max == WG_PREFIX_MAP_MAX_MATCHES)
+			assert_int_equal(wall[0], want);
+		multi += wn > 1;
 	}
 	/* The generator must exercise both outcomes, or the test proves little. */
 	assert_true(hits > n_lookup / 4 && hits < n_lookup);
 	assert_true(dups > 0);
+	assert_true(multi > n_lookup / 20);	/* nested prefixes were exercised */
 	wg_prefix_map_free(m);
 	free(e);
 }
@@ -425,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_and_errors),
 		cmocka_unit_test(test_null_and_empty),
 		cmocka_unit_test(test_many_host_routes),
+		cmocka_unit_test(test_lookup_all),
 		cmocka_unit_test(test_random_vs_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
