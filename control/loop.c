@@ -10,6 +10,7 @@
 
 #include "control/handshake.h"
 #include "control/peers.h"
+#include "control/reload.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
 #include "dataplane/publish.h"
@@ -20,6 +21,7 @@
 #define CTL_IDLE_US	200
 
 volatile sig_atomic_t ctl_stop;
+volatile sig_atomic_t ctl_reload_requested;
 
 static unsigned int punted(uint64_t now)
 {
@@ -93,7 +95,7 @@ static unsigned int events(uint64_t now)
 	return n;
 }
 
-void ctl_loop(void)
+void ctl_loop(const char *path, const struct wg_config *running)
 {
 	uint64_t next_tick = 0;
 
@@ -102,6 +104,10 @@ void ctl_loop(void)
 		unsigned int work;
 
 		pthread_mutex_lock(&ctl_lock);
+		if (ctl_reload_requested) {
+			ctl_reload_requested = 0;
+			ctl_reload(path, running);
+		}
 		work = punted(now) + events(now);
 		if (now >= next_tick) {
 			ctl_timers_tick(now);

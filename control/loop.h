@@ -3,9 +3,13 @@
 
 #include <signal.h>
 
-extern volatile sig_atomic_t ctl_stop;
+struct wg_config;
 
-/* Runs the control core until ctl_stop is set. */
-void ctl_loop(void);
+extern volatile sig_atomic_t ctl_stop;
+extern volatile sig_atomic_t ctl_reload_requested;	/* SIGHUP */
+
+/* Runs the control core until ctl_stop is set; on SIGHUP re-reads path.
+ * running: the configuration the gateway started with. */
+void ctl_loop(const char *path, const struct wg_config *running);
 
 #endif

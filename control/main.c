@@ -22,6 +22,7 @@
 #include "control/handshake.h"
 #include "control/loop.h"
 #include "control/peers.h"
+#include "control/policy.h"
 #include "control/telemetry.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
@@ -37,8 +38,9 @@ extern char **environ;
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		return;	/* reloading arrives with the policy work; see README */
-	ctl_stop = 1;
+		ctl_reload_requested = 1;
+	else
+		ctl_stop = 1;
 }
 
 static void usage(FILE *f)
@@ -137,6 +139,8 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = ctl_peers_init(cfg);
 	if (!rc)
+		rc = ctl_policy_apply(cfg);
+	if (!rc)
 		rc = dp_neigh_init();
 	if (rc) {
 		WG_LOG(ERR, "main", "start-up failed: %s", strerror(-rc));
@@ -158,7 +162,7 @@ int main(int argc, char **argv)
 	WG_LOG(INFO, "main", "ready: %u port(s), %u worker(s), %u peer(s), listening on UDP %u",
 	       dp.n_ports, dp.n_workers, ctl.n_peers, dp.listen_port);
 
-	ctl_loop();
+	ctl_loop(path, cfg);
 	WG_LOG(INFO, "main", "stopping");
 out:
 	ctl.ready = false;
@@ -166,6 +170,7 @@ out:
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");
 	ctl_peers_free();
 	dp_rcu_drain();
+	ctl_policy_free();
 	WG_LOG(DEBUG, "main", "keys wiped");
 	wg_config_free(cfg);
 	ctl_eal_args_free(&eal);

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "dataplane/publish.h"
+#include "dataplane/rcu.h"
 #include "lib/config/config.h"
 #include "lib/net/prefix_map.h"
 #include "lib/util/log.h"
@@ -50,6 +51,97 @@ static int publish_allowed_ips(void)
 	return 0;
 }
 
+/* Settings of a [Peer] that can change without touching its sessions. */
+static int peer_update(struct ctl_peer *p, const struct wg_cfg_peer *cp)
+{
+	struct wg_prefix *allowed = malloc(cp->n_allowed * sizeof(*allowed));
+
+	if (!allowed)
+		return -ENOMEM;
+	memcpy(allowed, cp->allowed, cp->n_allowed * sizeof(*allowed));
+	free(p->allowed);
+	p->allowed = allowed;
+	p->n_allowed = cp->n_allowed;
+	/* A new preshared key applies from the next handshake on. */
+	if (cp->has_psk)
+		memcpy(p->noise.psk, cp->psk, sizeof(p->noise.psk));
+	else
+		sodium_memzero(p->noise.psk, sizeof(p->noise.psk));
+	p->persistent_keepalive = cp->persistent_keepalive;
+	p->ts.persistent_keepalive_ns = (uint64_t)cp->persistent_keepalive * WG_NSEC_PER_SEC;
+	if (cp->endpoint_port && !p->endpoint.ip.af) {
+		p->endpoint = (struct dp_endpoint){ .ip = cp->endpoint_ip,
+						    .udp_port = cp->endpoint_port };
+		dp_endpoint_publish(p->dp, &p->endpoint);
+	}
+	return 0;
+}
+
+/* A slot is free when no peer holds it and no retired peer's stats may
+ * still be written there by a worker. */
+static bool *slot_busy;
+
+static int peer_add(const struct wg_config *cfg, const struct wg_cfg_peer *cp)
+{
+	struct ctl_peer *p;
+	uint32_t slot;
+	int rc;
+
+	for (slot = 0; slot < ctl.n_slots && (ctl.peers[slot] || slot_busy[slot]); slot++)
+		;
+	if (slot == ctl.n_slots)
+		return -ENOSPC;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->slot = slot;
+	rc = wg_noise_peer_init(&p->noise, &ctl.local, cp->public_key,
+				cp->has_psk ? cp->psk : NULL);
+	if (rc) {
+		WG_LOG(ERR, "control", "%s:%d: [Peer] PublicKey is not a usable key",
+		       cfg->path, cp->line);
+		free(p);
+		return rc;
+	}
+	p->dp = dp_peer_alloc(p->slot, cfg->iface.mtu);
+	if (!p->dp || peer_update(p, cp)) {
+		sodium_memzero(&p->noise, sizeof(p->noise));
+		free(p->allowed);
+		free(p);
+		return -ENOMEM;
+	}
+	ctl.peers[slot] = p;
+	slot_busy[slot] = true;
+	ctl.n_peers++;
+	if (slot >= ctl.slot_hw)
+		ctl.slot_hw = slot + 1;
+	return 0;
+}
+
+/* Runs after the grace period that follows a peer's removal: no worker can
+ * still be writing the slot's stats, so they start from zero for the next
+ * peer that gets the slot. */
+static void slot_release(void *token)
+{
+	uint32_t slot = (uint32_t)((uintptr_t)token - 1);
+
+	if (!slot_busy)
+		return;	/* shutting down */
+	for (unsigned int w = 0; w < dp.n_workers; w++)
+		memset(&dp.workers[w]->peer_stats[slot], 0, sizeof(dp.workers[w]->peer_stats[slot]));
+	slot_busy[slot] = false;
+}
+
+/* The peer is already out of ctl.peers and out of the published map. */
+static void peer_retire(struct ctl_peer *p)
+{
+	dp_peer_retire(p->dp);	/* keys, endpoint and policy go after a grace period */
+	dp_rcu_defer((void *)(uintptr_t)(p->slot + 1), slot_release);
+	sodium_memzero(&p->noise, sizeof(p->noise));
+	free(p->allowed);
+	free(p);
+}
+
 int ctl_peers_init(const struct wg_config *cfg)
 {
 	int rc = wg_noise_local_init(&ctl.local, cfg->iface.private_key);
@@ -60,43 +152,55 @@ int ctl_peers_init(const struct wg_config *cfg)
 	}
 	ctl.n_slots = dp.max_peers;
 	ctl.peers = calloc(ctl.n_slots, sizeof(*ctl.peers));
-	if (!ctl.peers)
+	slot_busy = calloc(ctl.n_slots, sizeof(*slot_busy));
+	if (!ctl.peers || !slot_busy)
 		return -ENOMEM;
 	if (cfg->n_peers > ctl.n_slots)
 		return -E2BIG;
 	for (size_t i = 0; i < cfg->n_peers; i++) {
-		const struct wg_cfg_peer *cp = &cfg->peers[i];
-		struct ctl_peer *p = calloc(1, sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		p->slot = (uint32_t)i;
-		rc = wg_noise_peer_init(&p->noise, &ctl.local, cp->public_key,
-					cp->has_psk ? cp->psk : NULL);
-		if (rc) {
-			WG_LOG(ERR, "control", "%s:%d: [Peer] PublicKey is not a usable key",
-			       cfg->path, cp->line);
-			free(p);
+		rc = peer_add(cfg, &cfg->peers[i]);
+		if (rc)
 			return rc;
-		}
-		p->allowed = malloc(cp->n_allowed * sizeof(*p->allowed));
-		p->dp = dp_peer_alloc(p->slot, cfg->iface.mtu);
-		if (!p->allowed || !p->dp)
-			return -ENOMEM;
-		memcpy(p->allowed, cp->allowed, cp->n_allowed * sizeof(*p->allowed));
-		p->n_allowed = cp->n_allowed;
-		p->persistent_keepalive = cp->persistent_keepalive;
-		p->ts.persistent_keepalive_ns = (uint64_t)cp->persistent_keepalive * WG_NSEC_PER_SEC;
-		if (cp->endpoint_port) {
-			p->endpoint = (struct dp_endpoint){ .ip = cp->endpoint_ip,
-							    .udp_port = cp->endpoint_port };
-			dp_endpoint_publish(p->dp, &p->endpoint);
-		}
-		ctl.peers[i] = p;
-		ctl.n_peers++;
-		ctl.slot_hw = p->slot + 1;
 	}
 	return publish_allowed_ips();
+}
+
+int ctl_peers_sync(const struct wg_config *cfg)
+{
+	struct ctl_peer **gone = calloc(ctl.slot_hw ? ctl.slot_hw : 1, sizeof(*gone));
+	size_t n_gone = 0;
+	int rc = 0;
+
+	if (!gone)
+		return -ENOMEM;
+	/* Peers that left the file go, with their sessions... */
+	for (uint32_t s = 0; s < ctl.slot_hw; s++) {
+		struct ctl_peer *p = ctl.peers[s];
+		if (p && wg_config_peer_find(cfg, p->noise.public_key) < 0) {
+			ctl.peers[s] = NULL;
+			ctl.n_peers--;
+			gone[n_gone++] = p;
+		}
+	}
+	/* ...the others keep their sessions and take the new settings, and
+	 * new ones arrive. */
+	for (size_t i = 0; i < cfg->n_peers && !rc; i++) {
+		struct ctl_peer *p = ctl_peer_by_key(cfg->peers[i].public_key);
+		rc = p ? peer_update(p, &cfg->peers[i]) : peer_add(cfg, &cfg->peers[i]);
+	}
+	/* The map must stop naming a peer before its grace period starts. */
+	int prc = publish_allowed_ips();
+	if (!prc) {
+		for (size_t i = 0; i < n_gone; i++)
+			peer_retire(gone[i]);
+	} else {
+		for (size_t i = 0; i < n_gone; i++) {	/* keep them rather than free a named peer */
+			ctl.peers[gone[i]->slot] = gone[i];
+			ctl.n_peers++;
+		}
+	}
+	free(gone);
+	return rc ? rc : prc;
 }
 
 void ctl_peers_free(void)
@@ -113,6 +217,8 @@ void ctl_peers_free(void)
 	}
 	free(ctl.peers);
 	ctl.peers = NULL;
+	free(slot_busy);
+	slot_busy = NULL;
 	sodium_memzero(&ctl.local, sizeof(ctl.local));
 }
 

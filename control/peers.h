@@ -52,6 +52,11 @@ extern struct ctl_state ctl;
 extern pthread_mutex_t ctl_lock;
 
 int ctl_peers_init(const struct wg_config *cfg);
+/* SIGHUP: peers missing from cfg are removed, present ones take their new
+ * settings without losing their sessions, new ones are added; the
+ * allowed-IPs map is republished. 0 or -errno (the state may then be
+ * partly updated, never inconsistent). */
+int ctl_peers_sync(const struct wg_config *cfg);
 void ctl_peers_free(void);
 struct ctl_peer *ctl_peer_by_key(const uint8_t key[32]);
 struct ctl_peer *ctl_peer_by_slot(uint32_t slot);

@@ -7,6 +7,8 @@
  * outer source is in the mbuf's private area. */
 #include "dataplane/pipeline.h"
 
+#include "dataplane/icmp.h"
+
 #include <string.h>
 
 #include <rte_hash.h>
@@ -162,13 +164,18 @@ void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			dp_drop(w, m, why);
 			continue;
 		}
-		uintptr_t owner;
-		if (!wg_prefix_map_lookup(allowed, &src, &owner) || (struct dp_peer *)owner != peer) {
-			dp_drop(w, m, WG_CNT_DROP_BAD_INNER_SOURCE);
-			continue;
-		}
 		rte_pktmbuf_adj(m, sizeof(struct wg_msg_data));
 		rte_pktmbuf_trim(m, m->data_len - inner);
+		uintptr_t owner;
+		if (!wg_prefix_map_lookup(allowed, &src, &owner) || (struct dp_peer *)owner != peer) {
+			/* Spoofed: never forwarded, answered like any refusal. */
+			dp_refuse(w, peer, m, WG_CNT_DROP_BAD_INNER_SOURCE, false);
+			continue;
+		}
+		if (dp_for_gateway(w, peer, m))
+			continue;
+		if (!dp_policy_to_resource(w, peer, m))
+			continue;
 		dp_forward_inner(w, m);
 	}
 }

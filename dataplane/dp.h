@@ -20,6 +20,7 @@
 
 #include "dataplane/counters.h"
 #include "lib/net/addr.h"
+#include "lib/util/tbucket.h"
 #include "lib/wg/replay.h"
 
 struct rte_hash;
@@ -27,6 +28,7 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct rte_ring;
+struct wg_pol_table;
 struct wg_prefix_map;
 
 #define DP_MAX_WORKERS		32
@@ -83,6 +85,9 @@ struct dp_peer {
 	_Atomic(struct dp_keypair *) kp_previous;
 	_Atomic(struct dp_keypair *) kp_next;	/* responder's, until confirmed */
 	_Atomic(struct dp_endpoint *) endpoint;
+	/* What this client may reach (NULL: nothing). Immutable table,
+	 * replaced whole by the control core on every grant change. */
+	_Atomic(struct wg_pol_table *) policy;
 	/* Writers: workers set it when they report a roam or a wanted
 	 * handshake; the control core clears it once it has acted, so a
 	 * flood of packets raises one event, not millions. Written only on
@@ -100,6 +105,7 @@ struct dp_peer_stats {
 	uint64_t last_data_tx_tsc;	/* data sent */
 	uint64_t last_any_rx_tsc;	/* any authenticated packet received */
 	uint64_t last_any_tx_tsc;
+	struct wg_tbucket icmp_errors;	/* rate limit of errors sent to this client */
 } __rte_aligned(64);
 
 /* A route's target; the route map values point at these.
@@ -175,6 +181,8 @@ struct dp_worker {
 	struct rte_mbuf *tx[DP_MAX_PORTS][DP_BURST * 2];
 	uint16_t n_tx[DP_MAX_PORTS];
 	unsigned int idle_polls;
+	/* Scratch for an ICMP error being built (RFC 4443: at most 1280). */
+	uint8_t icmp_scratch[1280];
 } __rte_cache_aligned;
 
 /* The data plane: set up once by the control core, then only the published

@@ -66,6 +66,34 @@ static enum wg_counter seal(struct rte_mbuf *m, struct dp_keypair *kp, uint32_t 
 	return 0;
 }
 
+void dp_encrypt_to_peer(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *peer)
+{
+	struct dp_keypair *kp = atomic_load_explicit(&peer->kp_current, memory_order_acquire);
+	const struct dp_endpoint *ep = atomic_load_explicit(&peer->endpoint, memory_order_acquire);
+	enum wg_counter why;
+
+	if (!kp || !ep || w->now_tsc >= kp->reject_tsc) {
+		want_handshake(w, peer);
+		dp_drop(w, m, WG_CNT_DROP_NO_SESSION);
+		return;
+	}
+	if (m->data_len > peer->mtu) {
+		dp_drop(w, m, WG_CNT_DROP_TOO_BIG);
+		return;
+	}
+	why = seal(m, kp, peer->mtu);
+	if (why) {
+		dp_drop(w, m, why);
+		return;
+	}
+	struct dp_peer_stats *st = &w->peer_stats[peer->slot];
+	st->tx_bytes += m->data_len;	/* the WireGuard message, as rx_bytes */
+	st->last_data_tx_tsc = w->now_tsc;
+	st->last_any_tx_tsc = w->now_tsc;
+	dp_count(w, WG_CNT_DATA_ENCRYPTED);
+	dp_send_outer(w, m, ep);
+}
+
 void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct wg_prefix_map *allowed =
@@ -88,33 +116,15 @@ void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		struct dp_peer *peer = (struct dp_peer *)v;
-		struct dp_keypair *kp = atomic_load_explicit(&peer->kp_current, memory_order_acquire);
-		const struct dp_endpoint *ep = atomic_load_explicit(&peer->endpoint, memory_order_acquire);
-
-		if (!kp || !ep || w->now_tsc >= kp->reject_tsc) {
-			want_handshake(w, peer);
-			dp_drop(w, m, WG_CNT_DROP_NO_SESSION);
+		/* Zero trust on the way back too: only what the client's grants
+		 * cover reaches it. Refusals here are silent. */
+		if (!dp_policy_from_resource(w, peer, m))
 			continue;
-		}
-		if (m->data_len > peer->mtu) {
-			dp_drop(w, m, WG_CNT_DROP_TOO_BIG);
-			continue;
-		}
 		enum wg_counter why = dp_decrement_hop(p);
 		if (why) {
 			dp_drop(w, m, why);
 			continue;
 		}
-		why = seal(m, kp, peer->mtu);
-		if (why) {
-			dp_drop(w, m, why);
-			continue;
-		}
-		struct dp_peer_stats *st = &w->peer_stats[peer->slot];
-		st->tx_bytes += m->data_len;	/* the WireGuard message, as rx_bytes */
-		st->last_data_tx_tsc = w->now_tsc;
-		st->last_any_tx_tsc = w->now_tsc;
-		dp_count(w, WG_CNT_DATA_ENCRYPTED);
-		dp_send_outer(w, m, ep);
+		dp_encrypt_to_peer(w, m, peer);
 	}
 }

@@ -9,6 +9,8 @@
 
 #include <rte_ip.h>
 
+#include "dataplane/pipeline.h"
+
 bool dp_icmp_echo_turn(struct rte_mbuf *m)
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -29,8 +31,7 @@ bool dp_icmp_echo_turn(struct rte_mbuf *m)
 		rte_be32_t a = ip->src_addr;
 		ip->src_addr = ip->dst_addr;
 		ip->dst_addr = a;
-		/* One more than the usual 64: the send path takes one off. */
-		ip->time_to_live = 65;
+		ip->time_to_live = 64;
 		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		return true;
@@ -45,10 +46,33 @@ bool dp_icmp_echo_turn(struct rte_mbuf *m)
 	memcpy(a, ip6->src_addr, 16);
 	memcpy(ip6->src_addr, ip6->dst_addr, 16);
 	memcpy(ip6->dst_addr, a, 16);
-	ip6->hop_limits = 65;
+	ip6->hop_limits = 64;
 	icmp[0] = ICMP6_ECHO_REPLY;
 	icmp[2] = icmp[3] = 0;
 	uint16_t ck = rte_ipv6_udptcp_cksum(ip6, icmp);
 	memcpy(icmp + 2, &ck, 2);
 	return true;
+}
+
+bool dp_for_gateway(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct wg_ipaddr dst;
+
+	if ((p[0] >> 4) == 4)
+		wg_ipaddr_from_v4(&dst, &((const struct rte_ipv4_hdr *)p)->dst_addr);
+	else
+		wg_ipaddr_from_v6(&dst, ((const struct rte_ipv6_hdr *)p)->dst_addr);
+	for (unsigned int i = 0; i < dp.n_tunnel_addrs; i++) {
+		if (!wg_ipaddr_equal(&dst, &dp.tunnel_addrs[i]))
+			continue;
+		if (dp_icmp_echo_turn(m)) {
+			dp_count(w, WG_CNT_ECHO_REPLIED);
+			dp_encrypt_to_peer(w, m, peer);
+		} else {
+			dp_drop(w, m, WG_CNT_DROP_NOT_FOR_US);
+		}
+		return true;
+	}
+	return false;
 }

@@ -12,8 +12,21 @@
 
 /* decrypt.c: WireGuard data messages (outer headers already stripped). */
 void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
-/* encrypt.c: inner IP packets (Ethernet stripped) bound for clients. */
+/* encrypt.c: inner IP packets (Ethernet stripped) bound for clients: peer by
+ * destination, policy, then sealed. */
 void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* encrypt.c: seal one inner packet for a known peer and send it (replies the
+ * gateway makes itself: echo replies, ICMP errors). */
+void dp_encrypt_to_peer(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *peer);
+/* policy.c: zero trust. Each returns true when the packet may go on;
+ * otherwise it has been refused (ICMP error to the client, rate-limited)
+ * or dropped, and counted. */
+bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m);
+bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m);
+/* policy.c: answer a client's packet with an ICMP error (prohibited, or
+ * unreachable when unreachable is true), counted under why. Consumes m. */
+void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
+	       enum wg_counter why, bool unreachable);
 /* xmit.c: route an inner packet (no L2 header) out of a port. */
 void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m);
 /* xmit.c: add UDP/IP/Ethernet for a WireGuard message to an endpoint and

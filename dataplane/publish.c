@@ -11,6 +11,7 @@
 
 #include "dataplane/rcu.h"
 #include "lib/net/prefix_map.h"
+#include "lib/policy/policy.h"
 #include "lib/wg/messages.h"
 #include "lib/wg/noise.h"
 
@@ -51,9 +52,17 @@ struct dp_peer *dp_peer_alloc(uint32_t slot, uint32_t mtu)
 	return p;
 }
 
+static void policy_free(void *t)
+{
+	wg_pol_table_free(t);
+}
+
 void dp_peer_retire(struct dp_peer *peer)
 {
 	dp_keypairs_clear(peer);
+	struct wg_pol_table *t = atomic_exchange(&peer->policy, NULL);
+	if (t)
+		dp_rcu_defer(t, policy_free);
 	struct dp_endpoint *ep = atomic_exchange(&peer->endpoint, NULL);
 	if (ep)
 		dp_rcu_defer(ep, rte_free);

@@ -12,7 +12,6 @@
 #include <rte_ring.h>
 #include <rte_udp.h>
 
-#include "dataplane/icmp.h"
 #include "lib/net/prefix_map.h"
 
 void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason why)
@@ -109,17 +108,6 @@ void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m)
 	else
 		wg_ipaddr_from_v6(&dst, ((struct rte_ipv6_hdr *)p)->dst_addr);
 
-	for (unsigned int i = 0; i < dp.n_tunnel_addrs; i++) {
-		if (wg_ipaddr_equal(&dst, &dp.tunnel_addrs[i])) {
-			if (dp_icmp_echo_turn(m)) {
-				dp_count(w, WG_CNT_ECHO_REPLIED);
-				dp_encrypt_burst(w, &m, 1);
-			} else {
-				dp_drop(w, m, WG_CNT_DROP_NOT_FOR_US);
-			}
-			return;
-		}
-	}
 	if (!wg_prefix_map_lookup(dp.routes, &dst, &v)) {
 		dp_drop(w, m, WG_CNT_DROP_NO_ROUTE);
 		return;

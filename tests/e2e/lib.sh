@@ -502,6 +502,17 @@ PublicKey = $(cat "$dir/pub")${2:+
 PresharedKey = $(wg genpsk)}
 AllowedIPs = $(client_tun4 "$i")/32, $(client_tun6 "$i")/128
 Endpoint = $(client_wan4 "$i"):$((51000 + i))"
+	if [[ ${GW_GRANTS:-1} != 0 ]]; then	# the same grants as every other client
+		GW_EXTRA_CONFIG+="
+
+[Access]
+Peer = $(cat "$dir/pub")
+Resource = lab4
+
+[Access]
+Peer = $(cat "$dir/pub")
+Resource = lab6"
+	fi
 }
 
 # gw_write_config FILE: the wgate config for this topology and the peers
@@ -742,3 +753,31 @@ e2e_exit() {
 	(( E2E_FAIL > 0 && rc == 0 )) && rc=1
 	exit "$rc"
 }
+
+# ---------------------------------------------------------------- policy helpers
+
+# probe_py NS ARGS...: tests/e2e/probe.py in namespace NS.
+probe_py() { local ns=$1; shift; ip netns exec "$ns" "$PYTHON" "$E2E_DIR/probe.py" "$@"; }
+
+# e2e_bg_ready FILE CMD...: runs CMD (bounded by itself) in the background,
+# output to FILE, and waits (5 s at most) for its "ready" line; the PID is in
+# E2E_BG_PID. Returns 1 if "ready" never came.
+e2e_bg_ready() {
+	local f=$1
+	shift
+	"$@" >"$f" 2>&1 </dev/null &
+	E2E_BG_PID=$!
+	wait_until 5 grep -qx ready "$f"
+}
+
+# gw_counters_snap NAME...: remembers the counters' current values;
+# gw_counter_grew NAME prints how much NAME grew since (status 1 if unknown).
+declare -gA E2E_SNAP=()
+gw_counters_snap() { local c; for c in "$@"; do E2E_SNAP[$c]=$(gw_counter "$c"); done; }
+gw_counter_grew() {
+	local v
+	v=$(gw_counter "$1") && is_uint "${E2E_SNAP[$1]:-}" || return 1
+	echo $((v - E2E_SNAP[$1]))
+}
+# gw_counter_grew_ge NAME N (for check_within)
+gw_counter_grew_ge() { local d; d=$(gw_counter_grew "$1") && (( d >= $2 )); }

@@ -1,0 +1,158 @@
+/* Publishing policy. The resources of one configuration generation are one
+ * immutable array; each client's table points into it. A new generation
+ * (start, SIGHUP, later signaling) builds everything new, swaps every
+ * client's table pointer, and retires the old tables and the old resource
+ * array through RCU, in that order, so no worker ever sees a table whose
+ * resources are gone.
+ *
+ * Expiry: [Access] Expires is wall-clock (unix seconds); the workers compare
+ * against their TSC. The conversion happens here, at build time, against
+ * the current wall clock: a grant whose time has passed is built expired. */
+#include "control/policy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "control/peers.h"
+#include "dataplane/rcu.h"
+#include "lib/config/config.h"
+#include "lib/policy/policy.h"
+#include "lib/util/log.h"
+
+/* One generation of resources. Writer: control lcore. Readers: workers,
+ * through the tables that point into it. Immutable once published. */
+struct generation {
+	struct wg_pol_resource *res;
+	struct wg_pol_filter *filters;
+	size_t n;
+};
+
+static struct generation *current;
+
+static void generation_free(void *obj)
+{
+	struct generation *g = obj;
+
+	if (!g)
+		return;
+	free(g->res);
+	free(g->filters);
+	free(g);
+}
+
+static void table_free(void *obj)
+{
+	wg_pol_table_free(obj);
+}
+
+static struct generation *generation_build(const struct wg_config *cfg)
+{
+	struct generation *g = calloc(1, sizeof(*g));
+	size_t n_filters = 0, used = 0;
+
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_resources; i++)
+		n_filters += cfg->resources[i].n_filters;
+	g->res = calloc(cfg->n_resources ? cfg->n_resources : 1, sizeof(*g->res));
+	g->filters = calloc(n_filters ? n_filters : 1, sizeof(*g->filters));
+	if (!g->res || !g->filters) {
+		generation_free(g);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->n_resources; i++) {
+		if (wg_pol_resource_from_config(&g->res[i], g->filters + used, &cfg->resources[i],
+						(uint32_t)i)) {
+			generation_free(g);
+			return NULL;
+		}
+		used += cfg->resources[i].n_filters;
+	}
+	g->n = cfg->n_resources;
+	return g;
+}
+
+/* Unix seconds -> this host's TSC; 0 stays "never". */
+static uint64_t expiry_tsc(int64_t expires, uint64_t now_tsc, const struct timespec *now)
+{
+	if (!expires)
+		return 0;
+	double ahead_ns = ((double)expires - (double)now->tv_sec) * 1e9 - (double)now->tv_nsec;
+	if (ahead_ns <= 0)
+		return 1;	/* already lapsed */
+	return now_tsc + (uint64_t)(ahead_ns * (double)dp.tsc_hz / 1e9);
+}
+
+int ctl_policy_apply(const struct wg_config *cfg)
+{
+	struct generation *g = generation_build(cfg);
+	struct wg_pol_table **tables;
+	struct wg_pol_grant *grants;
+	struct timespec now;
+	uint64_t now_tsc;
+	int rc = -ENOMEM;
+
+	tables = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*tables));
+	grants = calloc(cfg->n_access ? cfg->n_access : 1, sizeof(*grants));
+	if (!g || !tables || !grants)
+		goto out;
+	clock_gettime(CLOCK_REALTIME, &now);
+	now_tsc = rte_get_tsc_cycles();
+	/* Build everything first: a failure leaves the old state whole. */
+	for (size_t p = 0; p < cfg->n_peers; p++) {
+		size_t n = 0;
+		for (size_t a = 0; a < cfg->n_access; a++) {
+			const struct wg_cfg_access *ac = &cfg->access[a];
+			if ((size_t)ac->peer_idx != p)
+				continue;
+			grants[n++] = (struct wg_pol_grant){
+				.res = &g->res[ac->resource_idx],
+				.expires = expiry_tsc(ac->expires, now_tsc, &now),
+			};
+		}
+		tables[p] = wg_pol_table_build(grants, n);
+		if (!tables[p])
+			goto out;
+	}
+	for (size_t p = 0; p < cfg->n_peers; p++) {
+		struct ctl_peer *cp = ctl_peer_by_key(cfg->peers[p].public_key);
+		struct wg_pol_table *old;
+
+		if (!cp) {	/* not a live peer (cannot happen after a full apply) */
+			wg_pol_table_free(tables[p]);
+			tables[p] = NULL;
+			continue;
+		}
+		old = atomic_exchange_explicit(&cp->dp->policy, tables[p], memory_order_acq_rel);
+		tables[p] = NULL;
+		if (old)
+			dp_rcu_defer(old, table_free);
+	}
+	/* After the tables: retired in this order, freed in this order. */
+	if (current)
+		dp_rcu_defer(current, generation_free);
+	current = g;
+	g = NULL;
+	WG_LOG(INFO, "policy", "%zu resource(s), %zu grant(s) for %zu peer(s) published",
+	       cfg->n_resources, cfg->n_access, cfg->n_peers);
+	rc = 0;
+out:
+	if (tables)
+		for (size_t p = 0; p < cfg->n_peers; p++)
+			wg_pol_table_free(tables[p]);
+	free(tables);
+	free(grants);
+	generation_free(g);
+	return rc;
+}
+
+void ctl_policy_free(void)
+{
+	generation_free(current);
+	current = NULL;
+}

@@ -1,0 +1,148 @@
+/* Zero trust on the worker: every decrypted packet is checked against the
+ * client's grants before it may reach a resource, and every packet from a
+ * resource before it may reach a client. The decision is wg_pol_decide()
+ * (lib/policy) on the client's immutable table, read lock-free; expiry is
+ * compared with this burst's TSC, so a lapsed grant stops the very next
+ * packet.
+ *
+ * A refused client packet is answered, in place in its own mbuf, with the
+ * ICMP error the client's stack understands (Firezone's: prohibited, or
+ * unreachable for rejected internet addresses), rate-limited per client by
+ * a token bucket that lives in this worker's per-peer stats (no shared
+ * writes). Refused resource packets are dropped silently. */
+#include "dataplane/pipeline.h"
+
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "lib/net/icmp_error.h"
+#include "lib/policy/policy.h"
+
+/* Per client: a burst of 20 errors, then 20 per second. Enough for a client
+ * to learn at once that each flow is refused; little for a flood. */
+#define ICMP_ERR_BURST	20
+#define ICMP_ERR_RATE	20
+
+/* What the policy needs of a packet, from the resource's side. Also says
+ * whether it is an ICMP error (those from resources always pass). */
+static void describe(const uint8_t *p, uint32_t len, bool to_resource, struct wg_pol_pkt *pkt,
+		     bool *icmp_error)
+{
+	const uint8_t *l4;
+	uint32_t l4_len;
+
+	*icmp_error = false;
+	pkt->port = 0;
+	if ((p[0] >> 4) == 4) {
+		const struct rte_ipv4_hdr *ip = (const void *)p;
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+		wg_ipaddr_from_v4(&pkt->resource, to_resource ? &ip->dst_addr : &ip->src_addr);
+		pkt->proto = ip->next_proto_id;
+		l4 = p + ihl;
+		l4_len = len - ihl;
+	} else {
+		const struct rte_ipv6_hdr *ip6 = (const void *)p;
+		wg_ipaddr_from_v6(&pkt->resource, to_resource ? ip6->dst_addr : ip6->src_addr);
+		pkt->proto = ip6->proto;
+		l4 = p + sizeof(*ip6);
+		l4_len = len - sizeof(*ip6);
+	}
+	switch (pkt->proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (l4_len >= 4)
+			pkt->port = rte_be_to_cpu_16(*(const uint16_t *)(l4 + (to_resource ? 2 : 0)));
+		break;
+	case IPPROTO_ICMP:
+		if (l4_len >= 8 && (l4[0] == ICMP_ECHO || l4[0] == ICMP_ECHOREPLY))
+			pkt->port = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 4));	/* echo id */
+		else if (l4_len >= 1)
+			*icmp_error = l4[0] == ICMP_UNREACH || l4[0] == ICMP_SOURCEQUENCH ||
+				      l4[0] == ICMP_REDIRECT || l4[0] == ICMP_TIMXCEED ||
+				      l4[0] == ICMP_PARAMPROB;
+		break;
+	case IPPROTO_ICMPV6:
+		if (l4_len >= 8 && (l4[0] == ICMP6_ECHO_REQUEST || l4[0] == ICMP6_ECHO_REPLY))
+			pkt->port = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 4));
+		else if (l4_len >= 1)
+			*icmp_error = l4[0] < 128;
+		break;
+	}
+}
+
+void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
+	       enum wg_counter why, bool unreachable)
+{
+	struct dp_peer_stats *st = &w->peer_stats[peer->slot];
+	size_t len;
+
+	dp_count(w, why);
+	len = wg_icmp_error_build(w->icmp_scratch, sizeof(w->icmp_scratch),
+				  rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+				  unreachable ? WG_ICMP_ERR_UNREACHABLE : WG_ICMP_ERR_PROHIBITED);
+	if (!len) {	/* an error for an error, multicast, malformed */
+		dp_drop(w, m, WG_CNT_ICMP_ERROR_NOT_ALLOWED);
+		return;
+	}
+	if (!wg_tbucket_take(&st->icmp_errors, w->now_tsc, dp.tsc_hz / ICMP_ERR_RATE,
+			     ICMP_ERR_BURST)) {
+		dp_drop(w, m, WG_CNT_ICMP_ERROR_SUPPRESSED);
+		return;
+	}
+	/* The refused packet's own mbuf carries the answer: nothing to
+	 * allocate on a path an attacker can drive. */
+	rte_pktmbuf_reset_headroom(m);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), w->icmp_scratch, len);
+	dp_count(w, WG_CNT_ICMP_ERROR_SENT);
+	dp_encrypt_to_peer(w, m, peer);
+}
+
+bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+{
+	const struct wg_pol_table *t = atomic_load_explicit(&peer->policy, memory_order_acquire);
+	struct wg_pol_pkt pkt;
+	bool icmp_error;
+
+	describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, true, &pkt, &icmp_error);
+	switch (wg_pol_decide(t, &pkt, w->now_tsc)) {
+	case WG_POL_ALLOW:
+		return true;
+	case WG_POL_DENY_FILTER:
+		dp_refuse(w, peer, m, WG_CNT_REFUSED_FILTER, false);
+		return false;
+	case WG_POL_DENY_TUNNEL_RANGE:
+		dp_refuse(w, peer, m, WG_CNT_REFUSED_TUNNEL_RANGE, false);
+		return false;
+	case WG_POL_DENY_INTERNET_REJECTED:
+		dp_refuse(w, peer, m, WG_CNT_REFUSED_INTERNET, true);
+		return false;
+	case WG_POL_DENY_NO_GRANT:
+	default:
+		dp_refuse(w, peer, m, WG_CNT_REFUSED_NO_GRANT, false);
+		return false;
+	}
+}
+
+bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+{
+	const struct wg_pol_table *t = atomic_load_explicit(&peer->policy, memory_order_acquire);
+	struct wg_pol_pkt pkt;
+	bool icmp_error;
+
+	describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, false, &pkt, &icmp_error);
+	if (wg_pol_in_tunnel_range(&pkt.resource)) {
+		dp_drop(w, m, WG_CNT_DROP_REPLY_FROM_TUNNEL);
+		return false;
+	}
+	/* A resource (or a router before it) telling the client why its
+	 * packet failed always gets through: the client needs to know. */
+	if (icmp_error || wg_pol_decide(t, &pkt, w->now_tsc) == WG_POL_ALLOW)
+		return true;
+	dp_drop(w, m, WG_CNT_DROP_REPLY_NO_GRANT);
+	return false;
+}
