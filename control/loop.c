@@ -97,7 +97,7 @@ static unsigned int events(uint64_t now)
 
 void ctl_loop(const char *path, const struct wg_config *running)
 {
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, next_clock = 0;
 
 	while (!ctl_stop) {
 		uint64_t now = ctl_now_ns();
@@ -113,6 +113,10 @@ void ctl_loop(const char *path, const struct wg_config *running)
 			ctl_timers_tick(now);
 			dp_neigh_tick(now);
 			next_tick = now + CTL_TICK_NS;
+		}
+		if (now >= next_clock) {
+			ctl_clock_tick();
+			next_clock = now + 1000ULL * 1000 * 1000;
 		}
 		dp_rcu_reclaim();
 		pthread_mutex_unlock(&ctl_lock);

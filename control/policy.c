@@ -5,9 +5,9 @@
  * array through RCU, in that order, so no worker ever sees a table whose
  * resources are gone.
  *
- * Expiry: [Access] Expires is wall-clock (unix seconds); the workers compare
- * against their TSC. The conversion happens here, at build time, against
- * the current wall clock: a grant whose time has passed is built expired. */
+ * Expiry: [Access] Expires is wall-clock (unix seconds); tables hold it in
+ * unix ns and workers compare it with their burst's wall-clock time, derived
+ * from the TSC through an anchor re-measured every second (ctl_clock_tick). */
 #include "control/policy.h"
 
 #include <errno.h>
@@ -77,15 +77,11 @@ static struct generation *generation_build(const struct wg_config *cfg)
 	return g;
 }
 
-/* Unix seconds -> this host's TSC; 0 stays "never". */
-static uint64_t expiry_tsc(int64_t expires, uint64_t now_tsc, const struct timespec *now)
+/* Unix seconds -> unix ns, the workers' clock (struct dp_clock); 0 stays
+ * "never". */
+static uint64_t expiry_ns(int64_t expires)
 {
-	if (!expires)
-		return 0;
-	double ahead_ns = ((double)expires - (double)now->tv_sec) * 1e9 - (double)now->tv_nsec;
-	if (ahead_ns <= 0)
-		return 1;	/* already lapsed */
-	return now_tsc + (uint64_t)(ahead_ns * (double)dp.tsc_hz / 1e9);
+	return expires > 0 ? (uint64_t)expires * 1000000000ULL : 0;
 }
 
 int ctl_policy_apply(const struct wg_config *cfg)
@@ -93,16 +89,12 @@ int ctl_policy_apply(const struct wg_config *cfg)
 	struct generation *g = generation_build(cfg);
 	struct wg_pol_table **tables;
 	struct wg_pol_grant *grants;
-	struct timespec now;
-	uint64_t now_tsc;
 	int rc = -ENOMEM;
 
 	tables = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*tables));
 	grants = calloc(cfg->n_access ? cfg->n_access : 1, sizeof(*grants));
 	if (!g || !tables || !grants)
 		goto out;
-	clock_gettime(CLOCK_REALTIME, &now);
-	now_tsc = rte_get_tsc_cycles();
 	/* Build everything first: a failure leaves the old state whole. */
 	for (size_t p = 0; p < cfg->n_peers; p++) {
 		size_t n = 0;
@@ -112,7 +104,7 @@ int ctl_policy_apply(const struct wg_config *cfg)
 				continue;
 			grants[n++] = (struct wg_pol_grant){
 				.res = &g->res[ac->resource_idx],
-				.expires = expiry_tsc(ac->expires, now_tsc, &now),
+				.expires = expiry_ns(ac->expires),
 			};
 		}
 		tables[p] = wg_pol_table_build(grants, n);

@@ -17,11 +17,41 @@
 #include "lib/wg/messages.h"
 
 static uint64_t base_tsc, base_ns;
+/* The previous wall-clock anchor, to measure the TSC's real rate. */
+static uint64_t anchor_tsc, anchor_mono;
+
+static void clock_anchor(uint64_t *tsc, uint64_t *mono, uint64_t *wall)
+{
+	struct timespec m, w;
+
+	/* Read the TSC between the two clocks so that it sits in the middle. */
+	clock_gettime(CLOCK_MONOTONIC_RAW, &m);
+	*tsc = rte_get_tsc_cycles();
+	clock_gettime(CLOCK_REALTIME, &w);
+	*mono = (uint64_t)m.tv_sec * 1000000000ULL + (uint64_t)m.tv_nsec;
+	*wall = (uint64_t)w.tv_sec * 1000000000ULL + (uint64_t)w.tv_nsec;
+}
+
+void ctl_clock_tick(void)
+{
+	uint64_t tsc, mono, wall, mult;
+
+	clock_anchor(&tsc, &mono, &wall);
+	if (anchor_tsc && tsc > anchor_tsc + dp.tsc_hz / 10)
+		mult = (uint64_t)(((unsigned __int128)(mono - anchor_mono) << 32) /
+				  (tsc - anchor_tsc));
+	else	/* first anchor: trust the nominal rate until we have measured */
+		mult = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / dp.tsc_hz);
+	anchor_tsc = tsc;
+	anchor_mono = mono;
+	dp_clock_publish(tsc, wall, mult);
+}
 
 void ctl_timers_init(void)
 {
 	base_tsc = rte_get_tsc_cycles();
 	base_ns = ctl_now_ns();
+	ctl_clock_tick();
 }
 
 uint64_t ctl_tsc_to_ns(uint64_t tsc)

@@ -11,5 +11,7 @@ void ctl_timers_tick(uint64_t now_ns);
 /* Converts a worker TSC stamp to the control core's monotonic ns. */
 uint64_t ctl_tsc_to_ns(uint64_t tsc);
 void ctl_timers_init(void);
+/* Re-anchors the workers' wall clock to the TSC (about once a second). */
+void ctl_clock_tick(void);
 
 #endif

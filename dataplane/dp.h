@@ -108,6 +108,26 @@ struct dp_peer_stats {
 	struct wg_tbucket icmp_errors;	/* rate limit of errors sent to this client */
 } __rte_aligned(64);
 
+/* Wall clock for the workers, for grant expiry. The TSC is cheap but its
+ * nominal rate (dp.tsc_hz) can be off by a fraction of a percent, which over
+ * a day adds minutes; so the control core re-anchors TSC to the wall clock
+ * every second and measures the real rate, and expiry error stays within
+ * milliseconds however far ahead a grant ends.
+ * Writer: control lcore (new object each second, old one retired by RCU).
+ * Readers: workers, once per burst. Immutable once published. */
+struct dp_clock {
+	uint64_t tsc;		/* TSC at the anchor */
+	uint64_t ns;		/* unix time in ns at the anchor */
+	uint64_t mult;		/* ns per TSC tick, fixed point << 32 */
+};
+
+static inline uint64_t dp_clock_ns(const struct dp_clock *c, uint64_t tsc)
+{
+	if (tsc <= c->tsc)
+		return c->ns;
+	return c->ns + (uint64_t)(((unsigned __int128)(tsc - c->tsc) * c->mult) >> 32);
+}
+
 /* A route's target; the route map values point at these.
  * Immutable after start (built from the config). */
 struct dp_route {
@@ -177,6 +197,7 @@ struct dp_worker {
 	struct wg_counters *cnt;
 	struct dp_peer_stats *peer_stats;	/* [dp.max_peers] */
 	uint64_t now_tsc;		/* read once per burst */
+	uint64_t now_ns;		/* the same moment, unix ns (dp.clock) */
 	/* Per-port TX staging, flushed after every burst. */
 	struct rte_mbuf *tx[DP_MAX_PORTS][DP_BURST * 2];
 	uint16_t n_tx[DP_MAX_PORTS];
@@ -214,6 +235,7 @@ struct dp {
 	/* RCU-published snapshots (control builds, swaps, retires the old). */
 	_Atomic(struct wg_prefix_map *) allowed_ips;	/* inner addr -> dp_peer * */
 	_Atomic(struct wg_prefix_map *) neighbours;	/* ip -> dp_neigh_value */
+	_Atomic(struct dp_clock *) clock;		/* never NULL once workers run */
 
 	volatile bool stop;
 };

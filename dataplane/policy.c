@@ -2,8 +2,8 @@
  * client's grants before it may reach a resource, and every packet from a
  * resource before it may reach a client. The decision is wg_pol_decide()
  * (lib/policy) on the client's immutable table, read lock-free; expiry is
- * compared with this burst's TSC, so a lapsed grant stops the very next
- * packet.
+ * compared with this burst's wall-clock time (TSC through dp.clock), so a
+ * lapsed grant stops the very next packet.
  *
  * A refused client packet is answered, in place in its own mbuf, with the
  * ICMP error the client's stack understands (Firezone's: prohibited, or
@@ -109,7 +109,7 @@ bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte
 	bool icmp_error;
 
 	describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, true, &pkt, &icmp_error);
-	switch (wg_pol_decide(t, &pkt, w->now_tsc)) {
+	switch (wg_pol_decide(t, &pkt, w->now_ns)) {
 	case WG_POL_ALLOW:
 		return true;
 	case WG_POL_DENY_FILTER:
@@ -141,7 +141,7 @@ bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct r
 	}
 	/* A resource (or a router before it) telling the client why its
 	 * packet failed always gets through: the client needs to know. */
-	if (icmp_error || wg_pol_decide(t, &pkt, w->now_tsc) == WG_POL_ALLOW)
+	if (icmp_error || wg_pol_decide(t, &pkt, w->now_ns) == WG_POL_ALLOW)
 		return true;
 	dp_drop(w, m, WG_CNT_DROP_REPLY_NO_GRANT);
 	return false;

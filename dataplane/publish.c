@@ -171,6 +171,19 @@ void dp_neighbours_publish(struct wg_prefix_map *m)
 		dp_rcu_defer(old, map_free);
 }
 
+int dp_clock_publish(uint64_t tsc, uint64_t ns, uint64_t mult)
+{
+	struct dp_clock *c = rte_malloc("clock", sizeof(*c), RTE_CACHE_LINE_SIZE);
+
+	if (!c)
+		return -ENOMEM;	/* the old anchor keeps working, a bit less exact */
+	*c = (struct dp_clock){ .tsc = tsc, .ns = ns, .mult = mult };
+	struct dp_clock *old = atomic_exchange_explicit(&dp.clock, c, memory_order_acq_rel);
+	if (old)
+		dp_rcu_defer(old, rte_free);
+	return 0;
+}
+
 void dp_control_tx(struct rte_mbuf *m)
 {
 	static unsigned int rr;

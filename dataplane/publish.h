@@ -36,6 +36,9 @@ void dp_endpoint_publish(struct dp_peer *peer, const struct dp_endpoint *ep);
 void dp_allowed_ips_publish(struct wg_prefix_map *m);
 void dp_neighbours_publish(struct wg_prefix_map *m);
 
+/* A new TSC -> wall clock anchor for the workers (see struct dp_clock). */
+int dp_clock_publish(uint64_t tsc, uint64_t ns, uint64_t mult);
+
 /* Hands a finished frame (mbuf priv out_port_idx set) to a worker's TX
  * ring; frees and counts it when the ring is full. */
 void dp_control_tx(struct rte_mbuf *m);

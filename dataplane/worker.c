@@ -63,6 +63,8 @@ int dp_worker_main(void *arg)
 		unsigned int work = 0;
 
 		w->now_tsc = rte_rdtsc();
+		w->now_ns = dp_clock_ns(atomic_load_explicit(&dp.clock, memory_order_acquire),
+					w->now_tsc);
 		for (unsigned int p = 0; p < dp.n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(dp.ports[p].port_id, (uint16_t)w->idx,
 						      pkts, DP_BURST);
