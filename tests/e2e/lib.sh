@@ -761,13 +761,22 @@ probe_py() { local ns=$1; shift; ip netns exec "$ns" "$PYTHON" "$E2E_DIR/probe.p
 
 # e2e_bg_ready FILE CMD...: runs CMD (bounded by itself) in the background,
 # output to FILE, and waits (5 s at most) for its "ready" line; the PID is in
-# E2E_BG_PID. Returns 1 if "ready" never came.
+# E2E_BG_PID. Returns 1 if "ready" never came. CMD sees PROBE_STOP=FILE.stop.
 e2e_bg_ready() {
 	local f=$1
 	shift
-	"$@" >"$f" 2>&1 </dev/null &
+	rm -f "$f.stop"
+	PROBE_STOP=$f.stop "$@" >"$f" 2>&1 </dev/null &
 	E2E_BG_PID=$!
 	wait_until 5 grep -qx ready "$f"
+}
+
+# e2e_bg_stop FILE PID: after 0.5 s for stragglers, tells the probe.py
+# started by e2e_bg_ready FILE to finish (PROBE_STOP) and waits for it.
+e2e_bg_stop() {
+	sleep 0.5
+	touch "$1.stop"
+	wait "$2"
 }
 
 # gw_counters_snap NAME...: remembers the counters' current values;
