@@ -57,6 +57,8 @@ static void describe(const uint8_t *p, uint32_t len, bool to_resource, struct wg
 			pkt->port = rte_be_to_cpu_16(*(const uint16_t *)(l4 + (to_resource ? 2 : 0)));
 		break;
 	case IPPROTO_ICMP:
+		if ((p[0] >> 4) != 4)
+			break;	/* protocol 1 inside IPv6 is not ICMP */
 		if (l4_len >= 8 && (l4[0] == ICMP_ECHO || l4[0] == ICMP_ECHOREPLY))
 			pkt->port = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 4));	/* echo id */
 		else if (l4_len >= 1)
@@ -65,6 +67,8 @@ static void describe(const uint8_t *p, uint32_t len, bool to_resource, struct wg
 				      l4[0] == ICMP_PARAMPROB;
 		break;
 	case IPPROTO_ICMPV6:
+		if ((p[0] >> 4) != 6)
+			break;	/* protocol 58 inside IPv4 is not ICMPv6 */
 		if (l4_len >= 8 && (l4[0] == ICMP6_ECHO_REQUEST || l4[0] == ICMP6_ECHO_REPLY))
 			pkt->port = rte_be_to_cpu_16(*(const uint16_t *)(l4 + 4));
 		else if (l4_len >= 1)
