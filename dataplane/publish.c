@@ -1,3 +1,6 @@
+/* Control lcore only (see publish.h): the allocations here happen once per
+ * peer, handshake, roam or clock anchor (once a second), never per packet.
+ * The per-packet files are listed and checked by tests/lint_hotpath.sh. */
 #include "dataplane/publish.h"
 
 #include <errno.h>

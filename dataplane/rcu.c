@@ -1,3 +1,5 @@
+/* Control lcore only: the deferred-free queue grows (malloc) when the control
+ * core retires objects, never on a worker's packet path. */
 #include "dataplane/rcu.h"
 
 #include <errno.h>
