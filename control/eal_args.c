@@ -88,10 +88,16 @@ int ctl_eal_args_build(struct ctl_eal_args *a, const struct wg_config *cfg, cons
 
 	*a = (struct ctl_eal_args){ 0 };
 	rc |= push(a, prog);
-	for (size_t i = 0; i < d->n_lcores; i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u", i ? "," : "", d->lcores[i]);
-	rc |= push(a, "-l");
-	rc |= push(a, buf);
+	/* EalArgs may map lcores to CPUs itself (--lcores=0@0,1@1,2@1: more
+	 * workers than CPUs, for tests and demos); the first lcore of
+	 * Lcores is still the control core. */
+	if (!has_arg(cfg, n_extra, extra, "--lcores")) {
+		for (size_t i = 0; i < d->n_lcores; i++)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%u", i ? "," : "",
+					      d->lcores[i]);
+		rc |= push(a, "-l");
+		rc |= push(a, buf);
+	}
 	snprintf(buf, sizeof(buf), "%u", d->lcores[0]);
 	rc |= push(a, "--main-lcore");
 	rc |= push(a, buf);

@@ -58,7 +58,7 @@ static void peer_name(const struct ctl_peer *p, char *buf, size_t len)
 static void send_to(struct rte_mbuf *m, const struct dp_endpoint *ep)
 {
 	const struct dp_route *rt;
-	enum wg_counter why = dp_encap_udp(m, &ep->ip, ep->udp_port, &rt);
+	enum wg_counter why = dp_encap_udp(m, &ep->ip, ep->udp_port, 0, &rt);
 
 	if (!why)
 		why = dp_eth_fill(m, rt, &ep->ip);
@@ -181,7 +181,7 @@ static void initiation_input(struct rte_mbuf *m, const struct dp_mbuf_priv *pv, 
 	struct wg_msg_response *resp = rte_pktmbuf_mtod(r, struct wg_msg_response *);
 	uint32_t idx = ctl_new_index();
 	if (wg_noise_create_response(&p->noise, idx, resp, &keys) ||
-	    !dp_keypair_install(p->dp, &keys)) {
+	    !dp_keypair_install(p->dp, &keys, pv->rx_worker)) {
 		sodium_memzero(&keys, sizeof(keys));
 		rte_pktmbuf_free(r);
 		count(WG_CNT_HS_DROP_DECRYPT);
@@ -235,7 +235,7 @@ static void response_input(struct rte_mbuf *m, const struct dp_mbuf_priv *pv, ui
 		       " (mismatched keys or preshared key); handshake abandoned", name);
 		return;
 	}
-	struct dp_keypair *kp = dp_keypair_install(p->dp, &keys);
+	struct dp_keypair *kp = dp_keypair_install(p->dp, &keys, pv->rx_worker);
 	sodium_memzero(&keys, sizeof(keys));
 	if (!kp)
 		return;
@@ -323,7 +323,7 @@ void ctl_send_keepalive(struct ctl_peer *p, uint64_t now)
 		.receiver_index = wg_le32(kp->remote_index),
 		.counter = wg_le64(counter),
 	};
-	wg_aead_encrypt((uint8_t *)(h + 1), (const uint8_t *)(h + 1), 0, NULL, 0, counter, kp->send_key);
+	wg_aead_encrypt((uint8_t *)(h + 1), (const uint8_t *)(h + 1), 0, NULL, 0, counter, kp->send_key.k);
 	wg_timers_on_sent(&p->ts, now, WG_TIMER_PKT_KEEPALIVE);
 	count(WG_CNT_KEEPALIVE_TX);
 	send_to(m, &p->endpoint);

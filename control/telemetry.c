@@ -42,13 +42,27 @@ static int status_cb(const char *cmd, const char *params, struct rte_tel_data *d
 	return 0;
 }
 
+/* No parameter: every counter summed over the lcores. A worker index, or
+ * "control": that lcore's own counters (how work spreads over workers). */
 static int counters_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	const struct wg_counters *one = NULL;
+
 	(void)cmd;
-	(void)params;
+	if (params && *params) {
+		char *end;
+		unsigned long w = strtoul(params, &end, 10);
+
+		if (!strcmp(params, "control"))
+			one = dp.control_cnt;
+		else if (end != params && !*end && w < dp.n_workers)
+			one = dp.workers[w]->cnt;
+		else
+			return -EINVAL;
+	}
 	rte_tel_data_start_dict(d);
 	for (unsigned int c = 0; c < WG_CNT__MAX; c++)
-		rte_tel_data_add_dict_u64(d, wg_counter_names[c], counter_sum(c));
+		rte_tel_data_add_dict_u64(d, wg_counter_names[c], one ? one->v[c] : counter_sum(c));
 	return 0;
 }
 
@@ -142,7 +156,7 @@ int ctl_telemetry_init(void)
 					    "Gateway status: ready, version, workers, peers");
 	if (!rc)
 		rc = rte_telemetry_register_cmd("/wgate/counters", counters_cb,
-						"Packet and drop counters summed over lcores");
+						"Packet and drop counters summed over lcores; param: worker index or control");
 	if (!rc)
 		rc = rte_telemetry_register_cmd("/wgate/peers", peers_cb,
 						"Public keys of the peers. Parameter: offset (pages of 256)");

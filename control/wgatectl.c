@@ -12,7 +12,8 @@
  *     status     exit 0 only when the gateway answers and reports ready
  *     peers      like `wg show`: endpoint, allowed ips, handshake, transfer
  *                (/wgate/peers[,OFFSET] lists keys, /wgate/peer,KEY each one)
- *     counters   nonzero counters (--all: every counter)
+ *     counters [W] nonzero counters (--all: every counter), summed or of worker W
+ *                (an index) or of the control core ("control")
  *     raw CMD    any telemetry command, printed as JSON (e.g. raw /info)
  *
  * --json prints the command's value; for peers, the assembled array of peer
@@ -66,7 +67,9 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  status     is the gateway up and ready? (exit 0 only when it is)\n"
 		"  peers      peers with endpoint, allowed ips, latest handshake, transfer\n"
-		"  counters   nonzero data-plane counters (--all: every counter)\n"
+		"  counters [WORKER|control]\n"
+		"             nonzero data-plane counters summed over lcores, or one\n"
+		"             worker's (index from 0) or the control core's (--all: every counter)\n"
 		"  raw CMD    send any telemetry command (e.g. /info, /wgate/status)\n"
 		"\n"
 		"options:\n"
@@ -474,6 +477,7 @@ int main(int argc, char **argv)
 	};
 	struct opts o = { 0 };
 	const char *cmd, *tel_cmd_str;
+	char tel_buf[64];
 	struct tel t;
 	json_t *v;
 	int c, rc;
@@ -520,7 +524,11 @@ int main(int argc, char **argv)
 		tel_cmd_str = "/wgate/status";
 	else if (!strcmp(cmd, "peers"))
 		tel_cmd_str = "/wgate/peers";
-	else if (!strcmp(cmd, "counters"))
+	else if (!strcmp(cmd, "counters") && optind < argc) {
+		/* One lcore's own counters: a worker index, or "control". */
+		snprintf(tel_buf, sizeof(tel_buf), "/wgate/counters,%s", argv[optind++]);
+		tel_cmd_str = tel_buf;
+	} else if (!strcmp(cmd, "counters"))
 		tel_cmd_str = "/wgate/counters";
 	else if (!strcmp(cmd, "raw") && optind < argc && argv[optind][0] == '/')
 		tel_cmd_str = argv[optind++];

@@ -25,6 +25,10 @@
 	_(CONTROL_TX,		"control_tx")				\
 	_(ECHO_REPLIED,		"echo_replied")				\
 	_(NEIGH_HELD,		"neighbour_held")			\
+	_(HANDOFF_TX,		"handoff_tx")				\
+	_(HANDOFF_RX,		"handoff_rx")				\
+	_(ECN_CE_COPIED,	"ecn_ce_copied")			\
+	_(ICMP_TOO_BIG_SENT,	"icmp_too_big_sent")			\
 	/* drops on the worker, each under its own reason */		\
 	_(DROP_NOT_IP,		"drop_not_ip")				\
 	_(DROP_TRUNCATED,	"drop_truncated")			\
@@ -46,6 +50,8 @@
 	_(DROP_NO_NEIGHBOR,	"drop_no_neighbor")			\
 	_(DROP_TTL_EXCEEDED,	"drop_ttl_exceeded")			\
 	_(DROP_TOO_BIG,		"drop_too_big")				\
+	_(DROP_ECN,		"drop_ecn_ce_not_ect")			\
+	_(DROP_HANDOFF_FULL,	"drop_handoff_full")			\
 	_(DROP_NO_HEADROOM,	"drop_no_headroom")			\
 	_(DROP_RING_FULL,	"drop_ring_full")			\
 	_(DROP_TX_FULL,		"drop_tx_full")				\

@@ -1,20 +1,23 @@
-/* Receive path for WireGuard data messages: index lookup, expiry, replay
- * pre-check, AEAD open in place, replay update, roaming and confirmation
- * events, inner packet validation and the inner-source check, then the
- * packet is routed towards the resources.
+/* Receive path for WireGuard data messages: index lookup, hand-off to the
+ * keypair's owner worker, expiry, replay pre-check, AEAD open in place for
+ * the whole burst, replay update, roaming and confirmation events, inner
+ * packet validation, the inner-source check and ECN, then the packet is
+ * routed towards the resources.
  *
  * The burst arrives with the outer Ethernet/IP/UDP headers stripped; the
  * outer source is in the mbuf's private area. */
 #include "dataplane/pipeline.h"
 
+#include "dataplane/ecn.h"
 #include "dataplane/icmp.h"
 
 #include <string.h>
 
 #include <rte_hash.h>
 #include <rte_ip.h>
+#include <rte_ring.h>
 
-#include "lib/crypto/aead.h"
+#include "lib/crypto/aead_burst.h"
 #include "lib/net/prefix_map.h"
 #include "lib/wg/messages.h"
 
@@ -89,36 +92,130 @@ static uint32_t inner_length(const uint8_t *p, uint32_t len, struct wg_ipaddr *s
 	return 0;
 }
 
+/* Hands a data message to the worker that owns its keypair; enqueued once
+ * per burst by handoff_flush. */
+static void handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int owner)
+{
+	w->handoff[owner][w->n_handoff[owner]++] = m;
+}
+
+static void handoff_flush(struct dp_worker *w)
+{
+	for (unsigned int o = 0; o < dp.n_workers; o++) {
+		unsigned int n = w->n_handoff[o], sent;
+
+		if (!n)
+			continue;
+		sent = rte_ring_mp_enqueue_burst(dp.workers[o]->handoff_ring,
+						 (void **)w->handoff[o], n, NULL);
+		w->cnt->v[WG_CNT_HANDOFF_TX] += sent;
+		for (unsigned int i = sent; i < n; i++)
+			dp_drop(w, w->handoff[o][i], WG_CNT_DROP_HANDOFF_FULL);
+		w->n_handoff[o] = 0;
+	}
+}
+
+/* After the tag is verified: replay window, session events, inner packet
+ * checks, zero trust, then on to the resources. */
+static void deliver(struct dp_worker *w, struct rte_mbuf *m, struct dp_keypair *kp,
+		    uint64_t counter, const struct wg_prefix_map *allowed)
+{
+	uint8_t *msg = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t plain_len = m->data_len - sizeof(struct wg_msg_data) - WG_AEAD_TAG_LEN;
+	enum wg_counter why;
+
+	/* Only now, with the tag verified, may the window move. */
+	if (!wg_replay_update(&kp->replay, counter)) {
+		dp_drop(w, m, WG_CNT_DROP_REPLAY);
+		return;
+	}
+	struct dp_peer *peer = kp->peer;
+	struct dp_peer_stats *st = &w->peer_stats[peer->slot];
+
+	st->last_any_rx_tsc = w->now_tsc;
+	st->rx_bytes += m->pkt_len;
+	note_endpoint(w, peer, m);
+	note_confirmed(w, peer, kp);
+
+	if (plain_len == 0) {
+		dp_count(w, WG_CNT_KEEPALIVE_RX);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	st->last_data_rx_tsc = w->now_tsc;
+	dp_count(w, WG_CNT_DATA_DECRYPTED);
+
+	uint8_t *pt = msg + sizeof(struct wg_msg_data);
+	struct wg_ipaddr src;
+	uint32_t inner = inner_length(pt, plain_len, &src, &why);
+	if (!inner) {
+		dp_drop(w, m, why);
+		return;
+	}
+	rte_pktmbuf_adj(m, sizeof(struct wg_msg_data));
+	rte_pktmbuf_trim(m, m->data_len - inner);
+	uintptr_t owner;
+	if (!wg_prefix_map_lookup(allowed, &src, &owner) || (struct dp_peer *)owner != peer) {
+		/* Spoofed: never forwarded, answered like any refusal. */
+		dp_refuse(w, peer, m, WG_CNT_DROP_BAD_INNER_SOURCE, false);
+		return;
+	}
+	int ecn = dp_ecn_decap(pt, dp_priv(m)->outer_ecn);
+	if (unlikely(ecn)) {
+		if (ecn < 0) {
+			dp_drop(w, m, WG_CNT_DROP_ECN);
+			return;
+		}
+		dp_count(w, WG_CNT_ECN_CE_COPIED);
+	}
+	if (dp_for_gateway(w, peer, m))
+		return;
+	if (!dp_policy_to_resource(w, peer, m))
+		return;
+	dp_forward_inner(w, m);
+}
+
+/* Three stages so that the AEAD runs over the whole burst at once:
+ *   1. keypair by receiver index (one bulk hash lookup), hand-off of what
+ *      another worker owns, expiry and the replay pre-check (cheap
+ *      rejections before any crypto);
+ *   2. open every survivor in one call to the crypto engine;
+ *   3. per packet: replay update, events, inner checks, policy, forward. */
 void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint32_t idx[DP_BURST];
 	const void *keys[DP_BURST];
 	void *kps[DP_BURST];
-	uint64_t hits = 0;
+	struct wg_aead_op ops[DP_BURST];
+	struct rte_mbuf *live[DP_BURST];
+	struct dp_keypair *live_kp[DP_BURST];
+	uint64_t hits = 0, authentic;
+	unsigned int k = 0;
 	const struct wg_prefix_map *allowed =
 		atomic_load_explicit(&dp.allowed_ips, memory_order_acquire);
 
 	RTE_ASSERT(n <= DP_BURST);
+	if (!n)
+		return;
 	for (uint16_t i = 0; i < n; i++) {
 		const struct wg_msg_data *h = rte_pktmbuf_mtod(pkts[i], const struct wg_msg_data *);
 		idx[i] = wg_le32(h->receiver_index);
 		keys[i] = &idx[i];
 	}
-	if (n)
-		rte_hash_lookup_bulk_data(dp.index_table, keys, n, &hits, kps);
+	rte_hash_lookup_bulk_data(dp.index_table, keys, n, &hits, kps);
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct dp_keypair *kp = kps[i];
 		uint8_t *msg = rte_pktmbuf_mtod(m, uint8_t *);
-		uint32_t ct_len = m->data_len - sizeof(struct wg_msg_data);
 		uint64_t counter = wg_le64(((const struct wg_msg_data *)msg)->counter);
-		enum wg_counter why;
 
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		if (!(hits & (1ULL << i))) {
 			dp_drop(w, m, WG_CNT_DROP_UNKNOWN_INDEX);
+			continue;
+		}
+		if (unlikely(kp->owner != w->idx)) {
+			handoff(w, m, kp->owner);
 			continue;
 		}
 		if (unlikely(w->now_tsc >= kp->reject_tsc)) {
@@ -130,52 +227,31 @@ void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 				      WG_CNT_DROP_TOO_OLD : WG_CNT_DROP_REPLAY);
 			continue;
 		}
-		uint8_t *ct = msg + sizeof(struct wg_msg_data);
-		if (wg_aead_decrypt(ct, ct, ct_len, NULL, 0, counter, kp->recv_key)) {
-			dp_drop(w, m, WG_CNT_DROP_BAD_TAG);
-			continue;
-		}
-		/* Only now, with the tag verified, may the window move. */
-		if (!wg_replay_update(&kp->replay, counter)) {
-			dp_drop(w, m, WG_CNT_DROP_REPLAY);
-			continue;
-		}
+		uint32_t ct_len = m->data_len - sizeof(struct wg_msg_data) - WG_AEAD_TAG_LEN;
+		ops[k] = (struct wg_aead_op){
+			.data = msg + sizeof(struct wg_msg_data),
+			.len = ct_len,
+			.tag = msg + sizeof(struct wg_msg_data) + ct_len,
+			.nonce = counter,
+			.key = &kp->recv_key,
+		};
+		live[k] = m;
+		live_kp[k++] = kp;
+	}
+	if (dp.n_workers > 1)
+		handoff_flush(w);
+	if (!k)
+		return;
 
-		struct dp_peer *peer = kp->peer;
-		struct dp_peer_stats *st = &w->peer_stats[peer->slot];
-		uint32_t plain_len = ct_len - WG_AEAD_TAG_LEN;
+	authentic = wg_aead_open_burst(w->aead, ops, k);
 
-		st->last_any_rx_tsc = w->now_tsc;
-		st->rx_bytes += m->pkt_len;
-		note_endpoint(w, peer, m);
-		note_confirmed(w, peer, kp);
-
-		if (plain_len == 0) {
-			dp_count(w, WG_CNT_KEEPALIVE_RX);
-			rte_pktmbuf_free(m);
+	for (unsigned int i = 0; i < k; i++) {
+		if (i + 1 < k)
+			rte_prefetch0(ops[i + 1].data);
+		if (!(authentic & (1ULL << i))) {
+			dp_drop(w, live[i], WG_CNT_DROP_BAD_TAG);
 			continue;
 		}
-		st->last_data_rx_tsc = w->now_tsc;
-		dp_count(w, WG_CNT_DATA_DECRYPTED);
-
-		struct wg_ipaddr src;
-		uint32_t inner = inner_length(ct, plain_len, &src, &why);
-		if (!inner) {
-			dp_drop(w, m, why);
-			continue;
-		}
-		rte_pktmbuf_adj(m, sizeof(struct wg_msg_data));
-		rte_pktmbuf_trim(m, m->data_len - inner);
-		uintptr_t owner;
-		if (!wg_prefix_map_lookup(allowed, &src, &owner) || (struct dp_peer *)owner != peer) {
-			/* Spoofed: never forwarded, answered like any refusal. */
-			dp_refuse(w, peer, m, WG_CNT_DROP_BAD_INNER_SOURCE, false);
-			continue;
-		}
-		if (dp_for_gateway(w, peer, m))
-			continue;
-		if (!dp_policy_to_resource(w, peer, m))
-			continue;
-		dp_forward_inner(w, m);
+		deliver(w, live[i], live_kp[i], ops[i].nonce, allowed);
 	}
 }

@@ -19,6 +19,7 @@
 #include <rte_ether.h>
 
 #include "dataplane/counters.h"
+#include "lib/crypto/aead_burst.h"
 #include "lib/net/addr.h"
 #include "lib/util/tbucket.h"
 #include "lib/wg/replay.h"
@@ -38,6 +39,9 @@ struct wg_prefix_map;
 #define DP_PUNT_RING_SIZE	4096	/* worker -> control: handshakes, ARP/ND */
 #define DP_EVENT_RING_SIZE	4096	/* worker -> control: small events */
 #define DP_TX_RING_SIZE		1024	/* control -> one worker: ready frames */
+#define DP_HANDOFF_RING_SIZE	2048	/* any worker -> the keypair's owner */
+/* Partly filled TX staging waits at most this long for more packets. */
+#define DP_TX_DRAIN_US		50
 /* Handshake punts above this fill level mean "under load": cookies first. */
 #define DP_UNDER_LOAD_FILL	(DP_PUNT_RING_SIZE / 8)
 
@@ -54,22 +58,27 @@ struct dp_endpoint {
  * Writer: control lcore creates, publishes (index table + peer slot) and
  * retires it. Readers: workers under RCU. */
 struct dp_keypair {
-	uint8_t send_key[32];
-	uint8_t recv_key[32];
+	struct wg_aead_key send_key;
+	struct wg_aead_key recv_key;
 	uint32_t local_index;	/* our index: the receiver index of data sent to us */
 	uint32_t remote_index;	/* theirs: we put it in what we send */
 	uint64_t birth_tsc;
 	uint64_t reject_tsc;	/* birth + REJECT_AFTER_TIME, precomputed */
 	struct dp_peer *peer;
 	bool initiator;
+	/* The worker that decrypts for this keypair and alone owns its replay
+	 * window: the one that received the handshake, i.e. where the port's
+	 * RSS / fanout puts this client's flow. Packets that land elsewhere
+	 * (a roam to a new flow, fanout rollover) are handed off to it. */
+	uint16_t owner;
 	int32_t hash_pos;	/* control only: slot in dp.index_table */
 
-	/* Writer: any worker, one atomic add per packet sent (per burst in a
-	 * later stage). Reader: the control core, for rekey decisions. */
+	/* Writer: any worker, one atomic add per burst per keypair (a range
+	 * of counters reserved at once). Reader: the control core, for rekey
+	 * decisions. */
 	_Atomic uint64_t send_counter __rte_cache_aligned;
 
-	/* Writer: the single worker receiving for this peer (one RX worker
-	 * per peer; see README "Workers"). Read only by that worker. */
+	/* Writer: the owner worker only (see owner). Read only by it. */
 	struct wg_replay replay __rte_cache_aligned;
 	/* Set once by that worker when it reports the keypair confirmed. */
 	_Atomic bool confirm_sent;
@@ -179,6 +188,8 @@ enum dp_punt_reason {
 struct dp_mbuf_priv {
 	uint8_t punt_reason;
 	uint8_t in_port_idx;	/* port the frame arrived on */
+	uint8_t rx_worker;	/* worker that received it */
+	uint8_t outer_ecn;	/* ECN bits of the outer IP header (RFC 6040) */
 	uint8_t out_port_idx;	/* NEIGH_MISS: port to send on */
 	uint16_t src_udp_port;	/* outer source port of a WireGuard message */
 	struct wg_ipaddr src;	/* outer source address of a WireGuard message */
@@ -194,6 +205,10 @@ struct dp_worker {
 	unsigned int lcore_id;
 	unsigned int idx;		/* worker index = queue id on every port */
 	struct rte_ring *tx_ring;	/* control -> this worker: ready frames */
+	/* Other workers -> this one: data messages for keypairs it owns
+	 * (MP/SC; NULL with a single worker). */
+	struct rte_ring *handoff_ring;
+	struct wg_aead_engine *aead;	/* this worker's crypto scratch */
 	struct wg_counters *cnt;
 	struct dp_peer_stats *peer_stats;	/* [dp.max_peers] */
 	uint64_t now_tsc;		/* read once per burst */
@@ -201,6 +216,10 @@ struct dp_worker {
 	/* Per-port TX staging, flushed after every burst. */
 	struct rte_mbuf *tx[DP_MAX_PORTS][DP_BURST * 2];
 	uint16_t n_tx[DP_MAX_PORTS];
+	uint64_t tx_deadline_tsc;	/* flush partial staging by then */
+	/* Hand-off staging per owner worker, enqueued once per burst. */
+	struct rte_mbuf *handoff[DP_MAX_WORKERS][DP_BURST];
+	uint16_t n_handoff[DP_MAX_WORKERS];
 	unsigned int idle_polls;
 	/* Scratch for an ICMP error being built (RFC 4443: at most 1280). */
 	uint8_t icmp_scratch[1280];
@@ -218,6 +237,7 @@ struct dp {
 	unsigned int n_tunnel_addrs;
 	enum dp_idle_poll idle_poll;
 	uint64_t tsc_hz;
+	uint64_t tx_drain_tsc;		/* DP_TX_DRAIN_US in TSC ticks */
 
 	struct rte_mempool *pool;
 	struct rte_ring *punt_ring;	/* MP/SC */

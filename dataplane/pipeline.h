@@ -30,15 +30,21 @@ void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
 /* xmit.c: route an inner packet (no L2 header) out of a port. */
 void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m);
 /* xmit.c: add UDP/IP/Ethernet for a WireGuard message to an endpoint and
- * stage it. Used by workers; control-built frames go through tx rings. */
-void dp_send_outer(struct dp_worker *w, struct rte_mbuf *m, const struct dp_endpoint *ep);
-void dp_tx_flush(struct dp_worker *w);
+ * stage it; tos is the outer TOS / traffic class byte (ECN bits). Used by
+ * workers; control-built frames go through tx rings. */
+void dp_send_outer(struct dp_worker *w, struct rte_mbuf *m, const struct dp_endpoint *ep,
+		   uint8_t tos);
+/* Queues a ready frame for port_idx (sent by dp_tx_flush). */
+void dp_tx_stage(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx);
+/* Sends what is staged: every port (all = true), or only ports with a full
+ * burst staged. */
+void dp_tx_flush(struct dp_worker *w, bool all);
 /* xmit.c, shared with the control core: prepend UDP and IP from our port
  * address to dst (route chosen here), then Ethernet for the next hop.
  * dp_eth_fill returns WG_CNT_DROP_NO_NEIGHBOR with the next hop recorded in
  * the mbuf's private area when the MAC is not known yet. */
 enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
-			     uint16_t dst_port, const struct dp_route **rt);
+			     uint16_t dst_port, uint8_t tos, const struct dp_route **rt);
 enum wg_counter dp_eth_fill(struct rte_mbuf *m, const struct dp_route *rt,
 			    const struct wg_ipaddr *dst);
 /* Punt a frame to the control core (handshakes, ARP/ND, neighbour misses). */

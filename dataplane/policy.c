@@ -28,7 +28,7 @@
 
 /* What the policy needs of a packet, from the resource's side. Also says
  * whether it is an ICMP error (those from resources always pass). */
-static void describe(const uint8_t *p, uint32_t len, bool to_resource, struct wg_pol_pkt *pkt,
+static __rte_unused void describe(const uint8_t *p, uint32_t len, bool to_resource, struct wg_pol_pkt *pkt,
 		     bool *icmp_error)
 {
 	const uint8_t *l4;
@@ -106,6 +106,21 @@ void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
 	dp_encrypt_to_peer(w, m, peer);
 }
 
+#ifdef DP_BENCH_NO_POLICY
+/* Only for benchmarks/pipeline_perf_nopolicy: the same pipeline with this
+ * stage compiled out, to show what zero trust costs. Never in wgate. */
+bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+{
+	(void)w, (void)peer, (void)m;
+	return true;
+}
+
+bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+{
+	(void)w, (void)peer, (void)m;
+	return true;
+}
+#else
 bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
 {
 	const struct wg_pol_table *t = atomic_load_explicit(&peer->policy, memory_order_acquire);
@@ -150,3 +165,4 @@ bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct r
 	dp_drop(w, m, WG_CNT_DROP_REPLY_NO_GRANT);
 	return false;
 }
+#endif

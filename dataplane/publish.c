@@ -23,8 +23,8 @@ static void keypair_free(void *obj)
 	struct dp_keypair *kp = obj;
 
 	rte_hash_free_key_with_position(dp.index_table, kp->hash_pos);
-	sodium_memzero(kp->send_key, sizeof(kp->send_key));
-	sodium_memzero(kp->recv_key, sizeof(kp->recv_key));
+	sodium_memzero(&kp->send_key, sizeof(kp->send_key));
+	sodium_memzero(&kp->recv_key, sizeof(kp->recv_key));
 	rte_free(kp);
 }
 
@@ -77,15 +77,17 @@ int dp_index_in_use(uint32_t local_index)
 	return rte_hash_lookup(dp.index_table, &local_index) >= 0;
 }
 
-struct dp_keypair *dp_keypair_install(struct dp_peer *peer, const struct wg_noise_keys *k)
+struct dp_keypair *dp_keypair_install(struct dp_peer *peer, const struct wg_noise_keys *k,
+				     unsigned int owner)
 {
 	struct dp_keypair *kp = rte_zmalloc("keypair", sizeof(*kp), RTE_CACHE_LINE_SIZE);
 	int32_t pos;
 
 	if (!kp)
 		return NULL;
-	memcpy(kp->send_key, k->send, sizeof(kp->send_key));
-	memcpy(kp->recv_key, k->recv, sizeof(kp->recv_key));
+	memcpy(kp->send_key.k, k->send, sizeof(kp->send_key.k));
+	memcpy(kp->recv_key.k, k->recv, sizeof(kp->recv_key.k));
+	kp->owner = (uint16_t)(owner < dp.n_workers ? owner : 0);
 	kp->local_index = k->local_index;
 	kp->remote_index = k->remote_index;
 	kp->initiator = k->initiator;

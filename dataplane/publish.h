@@ -20,8 +20,10 @@ void dp_peer_retire(struct dp_peer *peer);
 
 /* A responder's new keypair becomes "next" until the peer's first data
  * message confirms it; an initiator's becomes "current" at once. NULL on
- * ENOMEM or an index collision (the caller retries with another index). */
-struct dp_keypair *dp_keypair_install(struct dp_peer *peer, const struct wg_noise_keys *k);
+ * ENOMEM or an index collision (the caller retries with another index).
+ * owner: the worker that decrypts for it (see struct dp_keypair). */
+struct dp_keypair *dp_keypair_install(struct dp_peer *peer, const struct wg_noise_keys *k,
+				     unsigned int owner);
 /* next -> current -> previous; the old previous is retired. */
 void dp_keypair_confirm(struct dp_peer *peer);
 /* Retires current and previous (session expired) but keeps an unconfirmed

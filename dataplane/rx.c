@@ -11,6 +11,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "dataplane/ecn.h"
 #include "dataplane/pipeline.h"
 #include "lib/wg/messages.h"
 
@@ -127,6 +128,7 @@ static void ipv4_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 		return;
 	}
 	wg_ipaddr_from_v4(&dp_priv(m)->src, &ip->src_addr);
+	dp_priv(m)->outer_ecn = ip->type_of_service & DP_ECN_MASK;
 	rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 	wireguard_in(w, m, sizeof(struct rte_ether_hdr) + ihl, udp, out);
 }
@@ -180,6 +182,7 @@ static void ipv6_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 		return;
 	}
 	wg_ipaddr_from_v6(&dp_priv(m)->src, ip6->src_addr);
+	dp_priv(m)->outer_ecn = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20) & DP_ECN_MASK;
 	rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 	wireguard_in(w, m, sizeof(struct rte_ether_hdr) + sizeof(*ip6), udp, out);
 }
@@ -204,6 +207,7 @@ void dp_rx_sort_burst(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf **p
 			continue;
 		}
 		dp_priv(m)->in_port_idx = port_idx;
+		dp_priv(m)->rx_worker = (uint8_t)w->idx;
 		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 		switch (rte_be_to_cpu_16(eth->ether_type)) {
 		case RTE_ETHER_TYPE_IPV4:

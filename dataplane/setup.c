@@ -1,5 +1,6 @@
 /* Data plane bring-up: one mempool, one RX and one TX queue per worker on
- * every port, the rings between workers and the control core, the RCU
+ * every port, a crypto engine per worker, the rings between workers and the
+ * control core and between workers (hand-off), the RCU
  * variable the workers report to, the lock-free index table, and the route
  * table built from the [Port] sections. */
 #include "dataplane/setup.h"
@@ -194,7 +195,7 @@ static int setup_ports(const struct wg_config *cfg)
 	return build_routes(cfg, port_of_cfg);
 }
 
-static int setup_workers(void)
+static int setup_workers(enum wg_crypto_backend crypto)
 {
 	unsigned int lcore;
 	char name[RTE_RING_NAMESIZE];
@@ -221,6 +222,14 @@ static int setup_workers(void)
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (!w->cnt || !w->peer_stats || !w->tx_ring)
 			return -ENOMEM;
+		w->aead = wg_aead_engine_new(crypto);
+		if (!w->aead) {
+			DP_LOG(ERR, "[Dataplane] Crypto = %s: not available here (%s)",
+			       wg_crypto_backend_str(crypto),
+			       wg_crypto_ipsec_mb_available() ? "engine setup failed"
+							      : "intel-ipsec-mb not built in or the CPU lacks AVX2");
+			return -ENOTSUP;
+		}
 		dp.workers[dp.n_workers++] = w;
 	}
 	if (!dp.n_workers) {
@@ -228,6 +237,17 @@ static int setup_workers(void)
 		       " (the first is the control core)");
 		return -EINVAL;
 	}
+	/* Hand-off rings only where there is someone to hand off to. */
+	for (unsigned int i = 0; dp.n_workers > 1 && i < dp.n_workers; i++) {
+		struct dp_worker *w = dp.workers[i];
+		snprintf(name, sizeof(name), "wg_handoff_%u", i);
+		w->handoff_ring = rte_ring_create(name, DP_HANDOFF_RING_SIZE,
+						  rte_lcore_to_socket_id(w->lcore_id), RING_F_SC_DEQ);
+		if (!w->handoff_ring)
+			return -ENOMEM;
+	}
+	DP_LOG(INFO, "%u worker(s), crypto %s", dp.n_workers,
+	       wg_aead_engine_name(dp.workers[0]->aead));
 	return 0;
 }
 
@@ -252,15 +272,19 @@ int dp_setup(const struct wg_config *cfg)
 	dp.idle_poll = cfg->dataplane.idle_poll == WG_CFG_IDLE_ADAPTIVE ? DP_IDLE_ADAPTIVE
 									: DP_IDLE_BUSY;
 	dp.tsc_hz = rte_get_tsc_hz();
+	dp.tx_drain_tsc = dp.tsc_hz * DP_TX_DRAIN_US / 1000000;
 	dp.max_peers = 65536;
 
-	rc = setup_workers();
+	rc = setup_workers(cfg->dataplane.crypto == WG_CFG_CRYPTO_IPSEC_MB ? WG_CRYPTO_IPSEC_MB :
+			   cfg->dataplane.crypto == WG_CFG_CRYPTO_LIBSODIUM ? WG_CRYPTO_LIBSODIUM :
+									      WG_CRYPTO_AUTO);
 	if (rc)
 		return rc;
 	dp.control_cnt = rte_zmalloc("cnt", sizeof(*dp.control_cnt), RTE_CACHE_LINE_SIZE);
 	/* Every queue full, every ring full, plus bursts in flight. */
 	n_mbufs = cfg->n_ports * dp.n_workers * (RX_DESC + TX_DESC + 2 * DP_BURST) +
-		  DP_PUNT_RING_SIZE + dp.n_workers * DP_TX_RING_SIZE + 4096;
+		  DP_PUNT_RING_SIZE + dp.n_workers * DP_TX_RING_SIZE + 4096 +
+		  (dp.n_workers > 1 ? dp.n_workers * DP_HANDOFF_RING_SIZE : 0);
 	dp.pool = rte_pktmbuf_pool_create("wg_mbufs", n_mbufs, 256, DP_MBUF_PRIV_SIZE,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	dp.punt_ring = rte_ring_create("wg_punt", DP_PUNT_RING_SIZE, (int)rte_socket_id(),
@@ -310,6 +334,10 @@ void dp_shutdown(void)
 {
 	dp.stop = true;
 	rte_eal_mp_wait_lcore();
+	for (unsigned int i = 0; i < dp.n_workers; i++) {
+		wg_aead_engine_free(dp.workers[i]->aead);
+		dp.workers[i]->aead = NULL;
+	}
 	for (unsigned int p = 0; p < dp.n_ports; p++) {
 		rte_eth_dev_stop(dp.ports[p].port_id);
 		rte_eth_dev_close(dp.ports[p].port_id);

@@ -36,53 +36,74 @@ static void idle(struct dp_worker *w)
 	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
 }
 
-static uint16_t drain_tx_ring(struct dp_worker *w)
+static unsigned int drain_tx_ring(struct dp_worker *w)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int n = rte_ring_sc_dequeue_burst(w->tx_ring, (void **)pkts, DP_BURST, NULL);
 
-	for (unsigned int i = 0; i < n; i++) {
-		uint8_t p = dp_priv(pkts[i])->out_port_idx;
-		if (w->n_tx[p] == RTE_DIM(w->tx[0]))
-			dp_tx_flush(w);
-		w->tx[p][w->n_tx[p]++] = pkts[i];
-	}
+	for (unsigned int i = 0; i < n; i++)
+		dp_tx_stage(w, pkts[i], dp_priv(pkts[i])->out_port_idx);
 	w->cnt->v[WG_CNT_CONTROL_TX] += n;
-	return (uint16_t)n;
+	return n;
+}
+
+/* Data messages other workers received for keypairs this one owns. */
+static unsigned int drain_handoff(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned int n;
+
+	if (!w->handoff_ring)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(w->handoff_ring, (void **)pkts, DP_BURST, NULL);
+	if (n) {
+		w->cnt->v[WG_CNT_HANDOFF_RX] += n;
+		dp_decrypt_burst(w, pkts, (uint16_t)n);
+	}
+	return n;
+}
+
+unsigned int dp_worker_poll(struct dp_worker *w)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	struct dp_rx_sort sort;
+	unsigned int work = 0;
+
+	w->now_tsc = rte_rdtsc();
+	w->now_ns = dp_clock_ns(atomic_load_explicit(&dp.clock, memory_order_acquire),
+				w->now_tsc);
+	for (unsigned int p = 0; p < dp.n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(dp.ports[p].port_id, (uint16_t)w->idx,
+					      pkts, DP_BURST);
+		if (!n)
+			continue;
+		work += n;
+		dp_rx_sort_burst(w, (uint8_t)p, pkts, n, &sort);
+		dp_decrypt_burst(w, sort.data, sort.n_data);
+		dp_encrypt_burst(w, sort.enc, sort.n_enc);
+	}
+	work += drain_handoff(w);
+	work += drain_tx_ring(w);
+	dp_tx_flush(w, !work || w->now_tsc >= w->tx_deadline_tsc);
+	return work;
 }
 
 int dp_worker_main(void *arg)
 {
 	struct dp_worker *w = arg;
-	struct rte_mbuf *pkts[DP_BURST];
-	struct dp_rx_sort sort;
 
 	rte_rcu_qsbr_thread_register(dp.rcu, w->idx);
 	rte_rcu_qsbr_thread_online(dp.rcu, w->idx);
 	while (!dp.stop) {
-		unsigned int work = 0;
+		unsigned int work = dp_worker_poll(w);
 
-		w->now_tsc = rte_rdtsc();
-		w->now_ns = dp_clock_ns(atomic_load_explicit(&dp.clock, memory_order_acquire),
-					w->now_tsc);
-		for (unsigned int p = 0; p < dp.n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(dp.ports[p].port_id, (uint16_t)w->idx,
-						      pkts, DP_BURST);
-			if (!n)
-				continue;
-			work += n;
-			dp_rx_sort_burst(w, (uint8_t)p, pkts, n, &sort);
-			dp_decrypt_burst(w, sort.data, sort.n_data);
-			dp_encrypt_burst(w, sort.enc, sort.n_enc);
-		}
-		work += drain_tx_ring(w);
-		dp_tx_flush(w);
 		rte_rcu_qsbr_quiescent(dp.rcu, w->idx);
 		if (work)
 			w->idle_polls = 0;
 		else if (dp.idle_poll == DP_IDLE_ADAPTIVE)
 			idle(w);
 	}
+	dp_tx_flush(w, true);
 	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
 	rte_rcu_qsbr_thread_unregister(dp.rcu, w->idx);
 	return 0;

@@ -30,26 +30,34 @@ void dp_raise_event(struct dp_worker *w, const struct dp_event *ev)
 		dp_count(w, WG_CNT_DROP_RING_FULL);
 }
 
-static inline void stage(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx)
+static void flush_port(struct dp_worker *w, unsigned int p)
+{
+	uint16_t n = w->n_tx[p];
+	uint16_t sent = rte_eth_tx_burst(dp.ports[p].port_id, (uint16_t)w->idx, w->tx[p], n);
+
+	w->cnt->v[WG_CNT_TX_PACKETS] += sent;
+	for (uint16_t i = sent; i < n; i++)
+		dp_drop(w, w->tx[p][i], WG_CNT_DROP_TX_FULL);
+	w->n_tx[p] = 0;
+}
+
+void dp_tx_stage(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx)
 {
 	if (unlikely(w->n_tx[port_idx] == RTE_DIM(w->tx[0])))
-		dp_tx_flush(w);
+		flush_port(w, port_idx);
 	w->tx[port_idx][w->n_tx[port_idx]++] = m;
 }
 
-void dp_tx_flush(struct dp_worker *w)
+/* A full burst goes out at once; a partial one waits for more until the
+ * worker is idle or the drain deadline passes (l3fwd's BURST_TX_DRAIN_US),
+ * so that moderate loads still reach the port in whole bursts. */
+void dp_tx_flush(struct dp_worker *w, bool all)
 {
-	for (unsigned int p = 0; p < dp.n_ports; p++) {
-		uint16_t n = w->n_tx[p], sent;
-
-		if (!n)
-			continue;
-		sent = rte_eth_tx_burst(dp.ports[p].port_id, (uint16_t)w->idx, w->tx[p], n);
-		w->cnt->v[WG_CNT_TX_PACKETS] += sent;
-		for (uint16_t i = sent; i < n; i++)
-			dp_drop(w, w->tx[p][i], WG_CNT_DROP_TX_FULL);
-		w->n_tx[p] = 0;
-	}
+	for (unsigned int p = 0; p < dp.n_ports; p++)
+		if (w->n_tx[p] && (all || w->n_tx[p] >= DP_BURST))
+			flush_port(w, p);
+	if (all)
+		w->tx_deadline_tsc = w->now_tsc + dp.tx_drain_tsc;
 }
 
 enum wg_counter dp_eth_fill(struct rte_mbuf *m, const struct dp_route *rt,
@@ -85,7 +93,7 @@ static void l2_out(struct dp_worker *w, struct rte_mbuf *m, const struct dp_rout
 	enum wg_counter why = dp_eth_fill(m, rt, dst);
 
 	if (likely(!why)) {
-		stage(w, m, rt->port_idx);
+		dp_tx_stage(w, m, rt->port_idx);
 	} else if (why == WG_CNT_DROP_NO_NEIGHBOR) {
 		/* Held by the control core while it asks; dropped (and counted
 		 * as drop_no_neighbor) there if nobody answers. */
@@ -121,7 +129,7 @@ void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m)
 }
 
 enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
-			     uint16_t dst_port, const struct dp_route **rt_out)
+			     uint16_t dst_port, uint8_t tos, const struct dp_route **rt_out)
 {
 	uintptr_t v;
 
@@ -146,6 +154,7 @@ enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 			return WG_CNT_DROP_NO_HEADROOM;
 		*ip = (struct rte_ipv4_hdr){
 			.version_ihl = RTE_IPV4_VHL_DEF,
+			.type_of_service = tos,
 			.total_length = rte_cpu_to_be_16((uint16_t)(m->data_len)),
 			.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
 			.time_to_live = 64,
@@ -162,7 +171,7 @@ enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 	if (unlikely(!ip6))
 		return WG_CNT_DROP_NO_HEADROOM;
 	*ip6 = (struct rte_ipv6_hdr){
-		.vtc_flow = rte_cpu_to_be_32(6u << 28),
+		.vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tos << 20),
 		.payload_len = udp->dgram_len,
 		.proto = IPPROTO_UDP,
 		.hop_limits = 64,
@@ -174,10 +183,11 @@ enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 	return 0;
 }
 
-void dp_send_outer(struct dp_worker *w, struct rte_mbuf *m, const struct dp_endpoint *ep)
+void dp_send_outer(struct dp_worker *w, struct rte_mbuf *m, const struct dp_endpoint *ep,
+		   uint8_t tos)
 {
 	const struct dp_route *rt;
-	enum wg_counter why = dp_encap_udp(m, &ep->ip, ep->udp_port, &rt);
+	enum wg_counter why = dp_encap_udp(m, &ep->ip, ep->udp_port, tos, &rt);
 
 	if (why) {
 		dp_drop(w, m, why);

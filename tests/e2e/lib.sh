@@ -39,6 +39,8 @@
 #   E2E_WGATE_BIN               the wgate binary (default $BUILD_DIR/control/wgate)
 #   E2E_ID                      run id (default $$): names, DPDK file prefix
 #   GW_MEMORY (256)  GW_LCORES (0-1)  GW_NO_HUGE=1 (adds --no-huge)
+#   GW_QPAIRS (1)               queue pairs per af_packet port (one per worker)
+#   GW_EAL_ARGS                 extra EAL arguments (e.g. --lcores=0@0,1@1,2@1)
 #   GW_GRANTS=0                 leave the [Resource]/[Access] sections out
 #   GW_EXTRA_CONFIG             text appended to the generated wgate config
 #   E2E_KEEP=1                  keep .work/<ID> (logs, keys, config) on success
@@ -519,7 +521,9 @@ Resource = lab6"
 # registered so far.
 gw_write_config() {
 	local f=$1 pub allowed psk eal
-	eal="--file-prefix $GW_PREFIX --no-pci"
+	local qp=
+	(( ${GW_QPAIRS:-1} > 1 )) && qp=",qpairs=$GW_QPAIRS"
+	eal="--file-prefix $GW_PREFIX --no-pci${GW_EAL_ARGS:+ $GW_EAL_ARGS}"
 	if [[ -n ${GW_NO_HUGE:-} ]]; then
 		eal+=" --no-huge"
 	else
@@ -543,11 +547,11 @@ gw_write_config() {
 		EalArgs = $eal
 
 		[Port wan]
-		Device = net_af_packet0,iface=g0
+		Device = net_af_packet0,iface=g0$qp
 		Address = $GW_WAN4/24, $GW_WAN6/64
 
 		[Port lan]
-		Device = net_af_packet1,iface=g1
+		Device = net_af_packet1,iface=g1$qp
 		Address = $GW_LAN4/24, $GW_LAN6/64
 		EOF
 		while read -r pub allowed psk; do
