@@ -106,6 +106,32 @@ void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
 	dp_encrypt_to_peer(w, m, peer);
 }
 
+/* The per-client flow cache (struct dp_peer_stats): this worker's own, so
+ * no shared writes. A hit needs the same table generation, a time at which
+ * no grant can have lapsed since the fill, and the same resource-side flow;
+ * the decision is then the one wg_pol_decide made, by construction. */
+static inline bool cache_hit(struct dp_worker *w, struct dp_peer *peer,
+			     const struct wg_pol_table *t, const struct wg_pol_pkt *pkt)
+{
+	const struct dp_peer_stats *st = &w->peer_stats[peer->slot];
+
+	return t && st->pol_cache.gen == wg_pol_table_gen(t) && w->now_ns <= st->pol_cache.until_ns &&
+	       st->pol_cache.port == pkt->port && st->pol_cache.proto == pkt->proto &&
+	       wg_ipaddr_equal(&st->pol_cache.resource, &pkt->resource);
+}
+
+static inline void cache_fill(struct dp_worker *w, struct dp_peer *peer,
+			      const struct wg_pol_table *t, const struct wg_pol_pkt *pkt)
+{
+	struct dp_peer_stats *st = &w->peer_stats[peer->slot];
+
+	st->pol_cache.gen = wg_pol_table_gen(t);
+	st->pol_cache.until_ns = wg_pol_table_stable_until(t);
+	st->pol_cache.resource = pkt->resource;
+	st->pol_cache.proto = pkt->proto;
+	st->pol_cache.port = pkt->port;
+}
+
 #ifdef DP_BENCH_NO_POLICY
 /* Only for benchmarks/pipeline_perf_nopolicy: the same pipeline with this
  * stage compiled out, to show what zero trust costs. Never in wgate. */
@@ -128,8 +154,11 @@ bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte
 	bool icmp_error;
 
 	describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, true, &pkt, &icmp_error);
+	if (cache_hit(w, peer, t, &pkt))
+		return true;
 	switch (wg_pol_decide(t, &pkt, w->now_ns)) {
 	case WG_POL_ALLOW:
+		cache_fill(w, peer, t, &pkt);
 		return true;
 	case WG_POL_DENY_FILTER:
 		dp_refuse(w, peer, m, WG_CNT_REFUSED_FILTER, false);
@@ -160,8 +189,12 @@ bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct r
 	}
 	/* A resource (or a router before it) telling the client why its
 	 * packet failed always gets through: the client needs to know. */
-	if (icmp_error || wg_pol_decide(t, &pkt, w->now_ns) == WG_POL_ALLOW)
+	if (icmp_error || cache_hit(w, peer, t, &pkt))
 		return true;
+	if (wg_pol_decide(t, &pkt, w->now_ns) == WG_POL_ALLOW) {
+		cache_fill(w, peer, t, &pkt);
+		return true;
+	}
 	dp_drop(w, m, WG_CNT_DROP_REPLY_NO_GRANT);
 	return false;
 }

@@ -124,11 +124,6 @@ void wg_prefix_str(const struct wg_prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, p->len);
 }
 
-bool wg_ipaddr_equal(const struct wg_ipaddr *x, const struct wg_ipaddr *y)
-{
-	return x->af == y->af && memcmp(x->a, y->a, x->af == WG_AF_INET4 ? 4 : 16) == 0;
-}
-
 bool wg_prefix_contains(const struct wg_prefix *p, const struct wg_ipaddr *ip)
 {
 	struct wg_ipaddr m;

@@ -38,7 +38,27 @@ void wg_prefix_str(const struct wg_prefix *p, char *buf, size_t len);
 
 static inline uint8_t wg_af_bits(uint8_t af) { return af == WG_AF_INET4 ? 32 : 128; }
 
-bool wg_ipaddr_equal(const struct wg_ipaddr *x, const struct wg_ipaddr *y);
+/* Inline: the workers compare addresses per packet (endpoint, own address),
+ * where a call into memcmp costs more than the compare. The bytes past an
+ * IPv4 address are zero by construction, so whole words can be compared. */
+static inline bool wg_ipaddr_equal(const struct wg_ipaddr *x, const struct wg_ipaddr *y)
+{
+	uint64_t x0, x1, y0, y1;
+
+	if (x->af != y->af)
+		return false;
+	if (x->af == WG_AF_INET4) {
+		uint32_t x4, y4;
+		__builtin_memcpy(&x4, x->a, 4);
+		__builtin_memcpy(&y4, y->a, 4);
+		return x4 == y4;
+	}
+	__builtin_memcpy(&x0, x->a, 8);
+	__builtin_memcpy(&y0, y->a, 8);
+	__builtin_memcpy(&x1, x->a + 8, 8);
+	__builtin_memcpy(&y1, y->a + 8, 8);
+	return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
 /* Clears the bits of ip below len (in place). */
 void wg_ipaddr_mask(struct wg_ipaddr *ip, uint8_t len);
 bool wg_prefix_contains(const struct wg_prefix *p, const struct wg_ipaddr *ip);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -351,6 +352,15 @@ struct wg_pol_table *wg_pol_table_build(const struct wg_pol_grant *grants, size_
 	if (!t)
 		return NULL;
 	t->n_grants = n;
+	/* Only the control core builds tables, so a plain counter will do;
+	 * atomic anyway so that tests building from several threads stay
+	 * correct. */
+	static _Atomic uint64_t generation;
+	t->gen = atomic_fetch_add_explicit(&generation, 1, memory_order_relaxed) + 1;
+	t->stable_until = POL_UNTIL_NEVER;
+	for (size_t i = 0; i < n; i++)
+		if (grants[i].res && pol_grant_until(grants[i].expires) < t->stable_until)
+			t->stable_until = pol_grant_until(grants[i].expires);
 	if (build_cidr(t, &b, grants, n) || build_internet(t, &b, grants, n))
 		goto err;
 	/* Give back the doubling slack: tables live long and there is one
@@ -381,4 +391,14 @@ void wg_pol_table_free(struct wg_pol_table *t)
 	free(t->groups);
 	free(t->spans);
 	free(t);
+}
+
+uint64_t wg_pol_table_gen(const struct wg_pol_table *t)
+{
+	return t ? t->gen : 0;
+}
+
+uint64_t wg_pol_table_stable_until(const struct wg_pol_table *t)
+{
+	return t ? t->stable_until : POL_UNTIL_NEVER;
 }

@@ -51,6 +51,8 @@ struct pol_group {
  * lock-free. Never written after build returns. */
 struct wg_pol_table {
 	size_t n_grants;
+	uint64_t gen;		/* unique per build: an address can be reused */
+	uint64_t stable_until;	/* earliest last-valid ns of any grant */
 	struct wg_prefix_map *map;	/* CIDR prefix -> index into groups */
 	struct pol_group *groups;
 	struct pol_span *spans;
