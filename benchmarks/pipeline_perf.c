@@ -173,7 +173,7 @@ static double cell(bool decrypt, size_t size, double seconds)
 
 static int child(double seconds, int n_sizes, char **sizes)
 {
-	hx_init(&hx, "pipeline_perf", 1, P_PEERS, N_GRANTS);
+	hx_init(&hx, "pipeline_perf", 1, P_PEERS, N_GRANTS, false);
 	printf("engine %s\n", wg_aead_engine_name(dp.workers[0]->aead));
 	for (int i = 0; i < n_sizes; i++) {
 		size_t size = strtoul(sizes[i], NULL, 10);

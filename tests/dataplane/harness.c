@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -35,12 +36,19 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void eal(const char *prog, unsigned int n_workers)
+static void eal(const char *prog, unsigned int n_workers, bool spread)
 {
-	char lcores[32];
+	char lcores[256];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	/* Every lcore on CPU 0: only this thread works, the others wait. */
 	snprintf(lcores, sizeof(lcores), "--lcores=(0-%u)@0", n_workers);
+	if (spread) {
+		size_t n = (size_t)snprintf(lcores, sizeof(lcores), "--lcores=");
+		for (unsigned int i = 0; i <= n_workers && n < sizeof(lcores); i++)
+			n += (size_t)snprintf(lcores + n, sizeof(lcores) - n, "%s%u@%ld",
+					      i ? "," : "", i, (long)i % (ncpu > 0 ? ncpu : 1));
+	}
 	char *argv[] = { (char *)prog, lcores, "--no-huge", "-m", "768", "--no-pci",
 			 "--no-shconf", "--log-level", "warning", NULL };
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
@@ -176,12 +184,12 @@ static void clients(struct hx *h, unsigned int n_grants)
 }
 
 void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
-	     unsigned int n_clients, unsigned int n_grants)
+	     unsigned int n_clients, unsigned int n_grants, bool spread)
 {
 	struct wg_config *cfg;
 
 	memset(h, 0, sizeof(*h));
-	eal(prog, n_workers);
+	eal(prog, n_workers, spread);
 	if (sodium_init() < 0)
 		die("sodium_init");
 	ports(h, n_workers);

@@ -13,6 +13,7 @@
 #ifndef WGATE_TESTS_DATAPLANE_HARNESS_H
 #define WGATE_TESTS_DATAPLANE_HARNESS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -44,13 +45,14 @@ struct hx {
 	struct wg_aead_engine *engine;	/* the clients' crypto */
 };
 
-/* EAL with n_workers worker lcores (all on CPU 0 when pin0, else on the
- * CPUs EAL picks), ring ports with one queue per worker, dp_setup(), and
+/* EAL with n_workers worker lcores (all on CPU 0, driven from this thread;
+ * or with spread, lcore i on CPU i % ncpus, for workers that really run),
+ * ring ports with one queue per worker, dp_setup(), and
  * n_clients clients, each with n_grants grants of which the last covers the
  * resource's network (the others never match). Keypair owners: client i is
  * owned by worker i % n_workers. Exits on failure. */
 void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
-	     unsigned int n_clients, unsigned int n_grants);
+	     unsigned int n_clients, unsigned int n_grants, bool spread);
 
 /* A client's transport message carrying an inner IPv4/UDP packet of size
  * bytes to the resource, sealed with the given counter (the client's

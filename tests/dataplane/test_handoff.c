@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 
 	printf("seed %" PRIu64 " (WG_TEST_SEED=%" PRIu64 " reproduces)\n", seed, seed);
 	rnd_state = seed | 1;
-	hx_init(&hx, argv[0], 2, 2, 1);
+	hx_init(&hx, argv[0], 2, 2, 1, false);
 	/* Client 1 is owned by worker 1 (owner = index % workers). */
 	struct hx_client *c = &hx.clients[1];
 	if (c->peer->kp_current->owner != 1) {
