@@ -19,6 +19,7 @@
 #include <rte_ip.h>
 
 #include "lib/net/icmp_error.h"
+#include "lib/net/ip_walk.h"
 #include "lib/policy/policy.h"
 
 /* Per client: a burst of 20 errors, then 20 per second. Enough for a client
@@ -26,30 +27,37 @@
 #define ICMP_ERR_BURST	20
 #define ICMP_ERR_RATE	20
 
-/* What the policy needs of a packet, from the resource's side. Also says
- * whether it is an ICMP error (those from resources always pass). */
-static __rte_unused void describe(const uint8_t *p, uint32_t len, bool to_resource, struct wg_pol_pkt *pkt,
-		     bool *icmp_error)
+/* What the policy needs of a packet, from the resource's side, with the
+ * transport header found past any IPv6 extension headers. Also says whether
+ * it is an ICMP error (those from resources always pass). false with *why
+ * set for a fragment (no ports to judge a later one by; wgate reassembles
+ * nothing, on either side) or a packet whose headers run past its end. */
+static __rte_unused bool describe(const uint8_t *p, uint32_t len, bool to_resource,
+				  struct wg_pol_pkt *pkt, bool *icmp_error, enum wg_counter *why)
 {
-	const uint8_t *l4;
-	uint32_t l4_len;
+	struct wg_ip_l4 hdr;
 
 	*icmp_error = false;
 	pkt->port = 0;
+	if (wg_ip_l4_find(p, len, &hdr)) {
+		*why = WG_CNT_DROP_BAD_INNER;
+		return false;
+	}
+	if (hdr.frag != WG_IP_NOT_FRAGMENT) {
+		*why = WG_CNT_DROP_FRAGMENT;
+		return false;
+	}
 	if ((p[0] >> 4) == 4) {
 		const struct rte_ipv4_hdr *ip = (const void *)p;
-		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
 		wg_ipaddr_from_v4(&pkt->resource, to_resource ? &ip->dst_addr : &ip->src_addr);
-		pkt->proto = ip->next_proto_id;
-		l4 = p + ihl;
-		l4_len = len - ihl;
 	} else {
 		const struct rte_ipv6_hdr *ip6 = (const void *)p;
 		wg_ipaddr_from_v6(&pkt->resource, to_resource ? ip6->dst_addr : ip6->src_addr);
-		pkt->proto = ip6->proto;
-		l4 = p + sizeof(*ip6);
-		l4_len = len - sizeof(*ip6);
 	}
+	pkt->proto = hdr.proto;
+	const uint8_t *l4 = p + hdr.off;
+	uint32_t l4_len = (uint32_t)hdr.tot - hdr.off;
+
 	switch (pkt->proto) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -75,6 +83,7 @@ static __rte_unused void describe(const uint8_t *p, uint32_t len, bool to_resour
 			*icmp_error = l4[0] < 128;
 		break;
 	}
+	return true;
 }
 
 void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
@@ -152,8 +161,13 @@ bool dp_policy_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte
 	const struct wg_pol_table *t = atomic_load_explicit(&peer->policy, memory_order_acquire);
 	struct wg_pol_pkt pkt;
 	bool icmp_error;
+	enum wg_counter why;
 
-	describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, true, &pkt, &icmp_error);
+	if (!describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, true, &pkt, &icmp_error,
+		      &why)) {
+		dp_drop(w, m, why);
+		return false;
+	}
 	if (cache_hit(w, peer, t, &pkt))
 		return true;
 	switch (wg_pol_decide(t, &pkt, w->now_ns)) {
@@ -181,8 +195,13 @@ bool dp_policy_from_resource(struct dp_worker *w, struct dp_peer *peer, struct r
 	const struct wg_pol_table *t = atomic_load_explicit(&peer->policy, memory_order_acquire);
 	struct wg_pol_pkt pkt;
 	bool icmp_error;
+	enum wg_counter why;
 
-	describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, false, &pkt, &icmp_error);
+	if (!describe(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, false, &pkt, &icmp_error,
+		      &why)) {
+		dp_drop(w, m, why);
+		return false;
+	}
 	if (wg_pol_in_tunnel_range(&pkt.resource)) {
 		dp_drop(w, m, WG_CNT_DROP_REPLY_FROM_TUNNEL);
 		return false;

@@ -4,6 +4,7 @@
  * the code reads against the RFC diagrams and has no alignment demands on
  * the caller's buffers. */
 #include "lib/net/icmp_error.h"
+#include "lib/net/ip_walk.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -15,15 +16,6 @@
 
 #define IPPROTO_ICMPV4_	1
 #define IPPROTO_ICMPV6_	58
-/* IPv6 headers that may precede the upper-layer one (RFC 8200 4, IANA). */
-#define NH_HOPOPTS	0
-#define NH_ROUTING	43
-#define NH_FRAGMENT	44
-#define NH_AH		51
-#define NH_DSTOPTS	60
-#define NH_MOBILITY	135
-#define NH_HIP		139
-#define NH_SHIM6	140
 
 #define ICMPV4_UNREACH		3
 #define ICMPV4_CODE_NET		0
@@ -128,69 +120,33 @@ static bool classify_v4(const uint8_t *p, size_t len, struct orig_info *o)
 	return true;
 }
 
-/* Walks the extension headers to the upper-layer one, because an ICMPv6
- * error behind a hop-by-hop or fragment header is still an error. Every
- * step advances off by at least 8, so the walk ends within the packet. */
+/* The extension headers are walked to the upper-layer one (ip_walk.c),
+ * because an ICMPv6 error behind a hop-by-hop or fragment header is still an
+ * error. */
 static bool classify_v6(const uint8_t *p, size_t len, struct orig_info *o)
 {
-	size_t tot, off = IPV6_HDR_LEN;
-	uint8_t nh;
+	struct wg_ip_l4 l4;
 
-	if (len < IPV6_HDR_LEN)
-		return false;
-	tot = IPV6_HDR_LEN + (size_t)rd16(p + 4);
-	if (tot > len)
+	if (wg_ip_l4_find(p, len, &l4))
 		return false;
 	if (v6_no_reply_addr(p + 8) || v6_no_reply_addr(p + 24))
 		return false;
-	nh = p[6];
-	for (;;) {
-		switch (nh) {
-		case NH_HOPOPTS:
-		case NH_ROUTING:
-		case NH_DSTOPTS:
-		case NH_MOBILITY:
-		case NH_HIP:
-		case NH_SHIM6:
-			if (off + 2 > tot)
-				return false;
-			nh = p[off];
-			off += ((size_t)p[off + 1] + 1) * 8;
-			break;
-		case NH_AH:	/* length in 4-byte units, minus 2 (RFC 4302) */
-			if (off + 2 > tot)
-				return false;
-			nh = p[off];
-			off += ((size_t)p[off + 1] + 2) * 4;
-			break;
-		case NH_FRAGMENT:
-			if (off + 8 > tot)
-				return false;
-			if (rd16(p + off + 2) & 0xfff8)	/* non-first fragment */
-				return false;
-			nh = p[off];
-			off += 8;
-			break;
-		case IPPROTO_ICMPV6_:
-			if (off + 1 > tot)
-				return false;
-			/* Errors are < 128; of the informational messages only
-			 * echo is end-to-end traffic a client would send to a
-			 * resource: ND, MLD and the like are link-local. */
-			if (p[off] != ICMPV6_ECHO_REQUEST && p[off] != ICMPV6_ECHO_REPLY)
-				return false;
-			goto done;
-		default:	/* upper layer, ESP or no next header */
-			goto done;
-		}
-		if (off > tot)
+	/* A later fragment has no transport header (see classify_v4). */
+	if (l4.frag == WG_IP_LATER_FRAGMENT)
+		return false;
+	if (l4.proto == IPPROTO_ICMPV6_) {
+		if (l4.off + 1 > l4.tot)
+			return false;
+		/* Errors are < 128; of the informational messages only echo
+		 * is end-to-end traffic a client would send to a resource: ND,
+		 * MLD and the like are link-local. */
+		if (p[l4.off] != ICMPV6_ECHO_REQUEST && p[l4.off] != ICMPV6_ECHO_REPLY)
 			return false;
 	}
-done:
 	o->version = 6;
 	o->df = false;
 	o->hdr_len = IPV6_HDR_LEN;
-	o->pkt_len = tot;
+	o->pkt_len = l4.tot;
 	memcpy(o->src, p + 8, 16);
 	memcpy(o->dst, p + 24, 16);
 	return true;

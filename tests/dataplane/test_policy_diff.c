@@ -41,12 +41,12 @@
  *
  * Packets are what the pipeline hands to the policy: whole IPv4/IPv6 TCP,
  * UDP, ICMP echo, ICMP errors, other ICMP and other protocols, from the
- * client's own tunnel address or to it. Not generated, because what the
- * right answer is has not been decided (see the report of this test's
- * issue): IPv4 fragments from resources (the port would be read from
- * fragment data), IPv6 extension headers before the transport header, and
- * the ICMP protocol number of the other family (IPv4 proto 58, IPv6 next
- * header 1).
+ * client's own tunnel address or to it. Not generated here: fragments
+ * (dropped as drop_fragment on both sides before any decision:
+ * tests/dataplane/test_worker_paths.c), IPv6 extension headers before the
+ * transport header (found by lib/net/ip_walk.c: tests/unit/test_ip_walk.c),
+ * and the ICMP protocol number of the other family (IPv4 proto 58, IPv6
+ * next header 1), which the model does not describe.
  *
  * Runs without root or hugepages: --no-huge, no shared config files, no
  * PCI, one lcore (DPDK 22.11 refuses --in-memory with --no-huge); no ports

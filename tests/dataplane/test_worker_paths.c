@@ -1,4 +1,4 @@
-/* The worker's ECN and MTU handling on real frames, through the real loop
+/* The worker's ECN, MTU and fragment handling on real frames, through the real loop
  * body (dp_worker_poll) of one worker over ring ports:
  *   ECN decapsulation (RFC 6040): outer CE onto an ECT inner packet (its
  *     IPv4 checksum still valid), inner CE kept, inner Not-ECT dropped and
@@ -7,7 +7,8 @@
  *     ECT(0);
  *   a packet from a resource larger than the client's MTU: with DF, an ICMP
  *     "fragmentation needed" carrying the MTU goes back to the resource;
- *     without DF it is dropped; both counted. */
+ *     without DF it is dropped; both counted;
+ *   a fragment from a resource is dropped and counted. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,20 @@ int main(int argc, char **argv)
 	out = run(1);
 	check("too big without DF: nothing sent", out == NULL);
 	check("... both counted drop_too_big", hx_counter(WG_CNT_DROP_TOO_BIG) == 2);
+
+	/* A fragment from a resource: no ports to judge a later one by, and
+	 * the data plane reassembles nothing: dropped, counted. */
+	uint64_t frags = hx_counter(WG_CNT_DROP_FRAGMENT);
+	m = hx_inner_frame(&hx, &hx.clients[0], 200);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_MF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (rte_ring_enqueue(hx.rx[1][0], m))
+		abort();
+	out = run(0);
+	check("fragment from a resource: nothing sent to the client", out == NULL);
+	check("... counted drop_fragment", hx_counter(WG_CNT_DROP_FRAGMENT) == frags + 1);
 
 	printf("%s\n", failures ? "FAILED" : "all checks passed");
 	return failures ? 1 : 0;
