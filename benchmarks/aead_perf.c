@@ -25,6 +25,7 @@
 
 #include <sodium.h>
 
+#include "benchmarks/bench_util.h"
 #include "benchmarks/aead_ref.h"
 #include "lib/crypto/aead_burst.h"
 
@@ -47,77 +48,6 @@ static const unsigned int sizes[] = { 64, 256, 512, 1420 };
 #define MAX_RUNS 63
 
 enum { IMB_SEAL, SOD_SEAL, IMB_OPEN, SOD_OPEN, N_CELLS };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_RUNS];
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-static void cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon++;
-		colon += strspn(colon, " \t");
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
-static void git_commit(char *buf, size_t len)
-{
-	FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!p)
-		return;
-	if (fgets(buf, (int)len, p))
-		buf[strcspn(buf, "\n")] = '\0';
-	if (pclose(p) != 0 || !buf[0])
-		snprintf(buf, len, "unknown");
-}
-
-/* Pins to one CPU so every figure is one core's: the last allowed one
- * unless told (the first tends to take more interrupts). -1 when none. */
-static int pin_cpu(int want)
-{
-	cpu_set_t set;
-	int cpu = -1;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set) && (want < 0 || c == want))
-			cpu = c;
-	if (cpu < 0)
-		return -1;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aead_perf [--quick | --smoke] [--runs N] [--cpu N] [--commit ID]\n"
@@ -174,7 +104,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aead_perf: sodium_init failed\n");
 		return 1;
 	}
-	cpu = pin_cpu(want_cpu);
+	cpu = bench_pin_cpu(want_cpu);
 	if (want_cpu >= 0 && cpu != want_cpu) {
 		fprintf(stderr, "aead_perf: cannot pin to cpu %d\n", want_cpu);
 		return 1;
@@ -185,9 +115,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aead_perf: no libsodium engine\n");
 		return 1;
 	}
-	cpu_model(model, sizeof(model));
+	bench_cpu_model(model, sizeof(model));
 	if (!commit[0])
-		git_commit(commit, sizeof(commit));
+		bench_git_commit(commit, sizeof(commit));
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("aead_perf: ChaCha20-Poly1305 seal/open in place, bursts of 32, one core, "
@@ -238,12 +168,12 @@ int main(int argc, char **argv)
 			ro[r] = v[IMB_OPEN][r] / v[SOD_OPEN][r];
 		}
 		for (int k = 0; k < N_CELLS; k++) {
-			med[k] = median(v[k], m.runs);
+			med[k] = bench_median(v[k], m.runs);
 			cell(c[k], sizeof(c[k]), med[k], size);
 		}
 		if (imb) {
-			snprintf(ratio_s, sizeof(ratio_s), "%.2f", median(rs, m.runs));
-			snprintf(ratio_o, sizeof(ratio_o), "%.2f", median(ro, m.runs));
+			snprintf(ratio_s, sizeof(ratio_s), "%.2f", bench_median(rs, m.runs));
+			snprintf(ratio_o, sizeof(ratio_o), "%.2f", bench_median(ro, m.runs));
 		} else {
 			snprintf(ratio_s, sizeof(ratio_s), "n/a");
 			snprintf(ratio_o, sizeof(ratio_o), "n/a");

@@ -83,6 +83,7 @@
 #include <rte_udp.h>
 #include <sodium.h>
 
+#include "benchmarks/bench_util.h"
 #include "control/handshake.h"
 #include "control/peers.h"
 #include "dataplane/counters.h"
@@ -134,22 +135,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[64];
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 static double min_of(const double *v, int n)
@@ -820,56 +805,6 @@ static double time_x25519_base(unsigned int iters)
 
 /* ---- header ---- */
 
-static void cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon++;
-		colon += strspn(colon, " \t");
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
-static void git_commit(char *buf, size_t len)
-{
-	FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!p)
-		return;
-	if (fgets(buf, (int)len, p))
-		buf[strcspn(buf, "\n")] = '\0';
-	if (pclose(p) != 0 || !buf[0])
-		snprintf(buf, len, "unknown");
-}
-
-/* The CPU the EAL pins the control lcore to: the last allowed one unless
- * told (the first tends to take more interrupts). -1 when none. */
-static int pick_cpu(int want)
-{
-	cpu_set_t set;
-	int cpu = -1;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set) && (want < 0 || c == want))
-			cpu = c;
-	return cpu;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: handshake_perf [--quick | --smoke] [--runs N] [--peers N] [--cpu N] [--commit ID]\n"
@@ -885,7 +820,7 @@ static void usage(FILE *f)
 static void row(const char *name, const double *fig, const double *x, int runs,
 		const char *mults)
 {
-	double mf = median(fig, runs), mx = median(x, runs);
+	double mf = bench_median(fig, runs), mx = bench_median(x, runs);
 
 	printf("| %-44s | %9.0f | %6.0f..%-6.0f | %12.0f | %9.0f | %5.2f | %-19s |\n", name, mf,
 	       min_of(fig, runs), max_of(fig, runs), mx, mx / 4, mf / (mx / 4), mults);
@@ -936,7 +871,7 @@ int main(int argc, char **argv)
 	if (peers)
 		m.n_peers = (unsigned int)peers;
 	n_clients = m.n_peers;
-	cpu = pick_cpu(want_cpu);
+	cpu = bench_pick_cpu(want_cpu);
 	if (cpu < 0) {
 		fprintf(stderr, "handshake_perf: cannot run on cpu %d\n", want_cpu);
 		return 1;
@@ -972,9 +907,9 @@ int main(int argc, char **argv)
 	ctl_handshake_init();
 	config_free(cfg);
 
-	cpu_model(model, sizeof(model));
+	bench_cpu_model(model, sizeof(model));
 	if (!commit[0])
-		git_commit(commit, sizeof(commit));
+		bench_git_commit(commit, sizeof(commit));
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("handshake_perf: responder handshakes/s on the control core - the real control path "
@@ -1031,7 +966,7 @@ int main(int argc, char **argv)
 	row("2 handshakes under load, valid mac2", ld, ld_x, m.runs, "3 DH + 1 fixed-base");
 	row("3 cookie replies under load (no mac2)", ck, ck_x, m.runs, "none");
 
-	double mv = median(var, 5), mb = median(base, 5);
+	double mv = bench_median(var, 5), mb = bench_median(base, 5);
 
 	printf("\nratio: figure / (X25519 ops/s / 4); 1.00 = as fast as 4 X25519 allow. The "
 	       "responder's static-static DH is precomputed per peer, so a handshake does 3 X25519 "
@@ -1055,6 +990,6 @@ int main(int argc, char **argv)
 		printf("FAIL: %lu checks failed (first ones on stderr): no figure\n", failures);
 		return 1;
 	}
-	printf("handshakes/s=%.0f\n", median(hs, m.runs));
+	printf("handshakes/s=%.0f\n", bench_median(hs, m.runs));
 	return 0;
 }

@@ -53,6 +53,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "benchmarks/bench_util.h"
 #include "benchmarks/aead_ref.h"
 #include "dataplane/dp.h"
 #include "dataplane/setup.h"
@@ -201,21 +202,6 @@ struct result {
 	char engine[256];
 };
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_RUNS];
-
-	memcpy(s, v, sizeof(double) * (size_t)n);
-	qsort(s, (size_t)n, sizeof(double), cmp_d);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
 /* Runs one variant's child once and reads its cells into run r. */
 static int spawn(const char *bin, int variant, int r, double seconds, int n_sizes,
 		 struct result *res)
@@ -336,9 +322,9 @@ int main(int argc, char **argv)
 	for (int d = 1; d >= 0; d--) {
 		for (int i = 0; i < n_sizes; i++) {
 			int s = size_idx[i];
-			double p = median(res.pipe[0][d][s], runs);
-			double raw = median(res.raw[0][d][s], runs);
-			double poff = median(res.pipe[1][d][s], runs);
+			double p = bench_median(res.pipe[0][d][s], runs);
+			double raw = bench_median(res.raw[0][d][s], runs);
+			double poff = bench_median(res.pipe[1][d][s], runs);
 			printf("| %s | %zu | %.3f | %.2f | %.3f | %.2f | %.3f | %.3f |\n",
 			       d ? "decrypt" : "encrypt", all_sizes[s], p,
 			       p * 1e6 * (double)all_sizes[s] * 8 / 1e9, raw, p / raw, poff,
@@ -347,9 +333,9 @@ int main(int argc, char **argv)
 	}
 	printf("pipeline/raw decrypt 64B=%.2f 1420B=%.2f; policy on/off decrypt 64B=%.3f"
 	       " 1420B=%.3f\n",
-	       median(res.pipe[0][1][0], runs) / median(res.raw[0][1][0], runs),
-	       median(res.pipe[0][1][3], runs) / median(res.raw[0][1][3], runs),
-	       median(res.pipe[0][1][0], runs) / median(res.pipe[1][1][0], runs),
-	       median(res.pipe[0][1][3], runs) / median(res.pipe[1][1][3], runs));
+	       bench_median(res.pipe[0][1][0], runs) / bench_median(res.raw[0][1][0], runs),
+	       bench_median(res.pipe[0][1][3], runs) / bench_median(res.raw[0][1][3], runs),
+	       bench_median(res.pipe[0][1][0], runs) / bench_median(res.pipe[1][1][0], runs),
+	       bench_median(res.pipe[0][1][3], runs) / bench_median(res.pipe[1][1][3], runs));
 	return 0;
 }

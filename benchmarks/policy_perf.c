@@ -40,6 +40,7 @@
 
 #include <sodium.h>
 
+#include "benchmarks/bench_util.h"
 #include "lib/crypto/aead.h"
 #include "lib/net/addr.h"
 #include "lib/policy/policy.h"
@@ -95,22 +96,6 @@ static uint64_t rnd(struct rng *r)
 static size_t rnd_below(struct rng *r, size_t n)
 {
 	return (size_t)(rnd(r) % n);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[64];
-
-	memcpy(s, v, (size_t)n * sizeof(*s));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 static double min_of(const double *v, int n)
@@ -422,61 +407,6 @@ static double time_aead_ns(size_t iters, uint64_t *nonce)
 }
 
 /* ---- header ---- */
-
-static void cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) || !colon)
-			continue;
-		colon++;
-		colon += strspn(colon, " \t");
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(buf, len, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
-static void git_commit(char *buf, size_t len)
-{
-	FILE *p = popen("git rev-parse --short HEAD 2>/dev/null", "r");
-
-	snprintf(buf, len, "unknown");
-	if (!p)
-		return;
-	if (fgets(buf, (int)len, p))
-		buf[strcspn(buf, "\n")] = '\0';
-	if (pclose(p) != 0 || !buf[0])
-		snprintf(buf, len, "unknown");
-}
-
-/* Pins to one CPU so every figure is one core's: the last allowed one
- * unless told (the first tends to take more interrupts). -1 when none. */
-static int pin_cpu(int want)
-{
-	cpu_set_t set;
-	int cpu = -1;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &set) && (want < 0 || c == want))
-			cpu = c;
-	if (cpu < 0)
-		return -1;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: policy_perf [--quick | --smoke] [--runs N] [--pkts N] [--cpu N] [--commit ID]\n"
@@ -537,14 +467,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "policy_perf: sodium_init failed\n");
 		return 1;
 	}
-	cpu = pin_cpu(want_cpu);
+	cpu = bench_pin_cpu(want_cpu);
 	if (want_cpu >= 0 && cpu != want_cpu) {
 		fprintf(stderr, "policy_perf: cannot pin to cpu %d\n", want_cpu);
 		return 1;
 	}
-	cpu_model(model, sizeof(model));
+	bench_cpu_model(model, sizeof(model));
 	if (!commit[0])
-		git_commit(commit, sizeof(commit));
+		bench_git_commit(commit, sizeof(commit));
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("policy_perf: wg_pol_decide() per packet against a 64-byte ChaCha20-Poly1305 seal, same run\n");
@@ -607,8 +537,8 @@ int main(int argc, char **argv)
 		double pa = 100.0 * (double)counts[WG_POL_ALLOW] / (double)w.n_pkts;
 		double pf = 100.0 * (double)counts[WG_POL_DENY_FILTER] / (double)w.n_pkts;
 		double pn = 100.0 * (double)counts[WG_POL_DENY_NO_GRANT] / (double)w.n_pkts;
-		double md = median(dec, m.runs), ma = median(aead, m.runs);
-		double mb = median(build, m.runs), ms = median(sort, m.runs);
+		double md = bench_median(dec, m.runs), ma = bench_median(aead, m.runs);
+		double mb = bench_median(build, m.runs), ms = bench_median(sort, m.runs);
 
 		size_label(n, label, sizeof(label));
 		printf("| %6s | %9.1f | %4.0f..%-5.0f | %11.1f | %11.2f | %8.1f | %8.1f | %11.2f | "
