@@ -3,6 +3,8 @@
  * check and for picking the peer of a packet bound for a client. */
 #include "control/peers.h"
 
+#include "control/peer_index.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +113,7 @@ static int peer_add(const struct wg_config *cfg, const struct wg_cfg_peer *cp)
 		return -ENOMEM;
 	}
 	ctl.peers[slot] = p;
+	ctl_peer_index_add(p);
 	slot_busy[slot] = true;
 	ctl.n_peers++;
 	if (slot >= ctl.slot_hw)
@@ -153,7 +156,7 @@ int ctl_peers_init(const struct wg_config *cfg)
 	ctl.n_slots = dp.max_peers;
 	ctl.peers = calloc(ctl.n_slots, sizeof(*ctl.peers));
 	slot_busy = calloc(ctl.n_slots, sizeof(*slot_busy));
-	if (!ctl.peers || !slot_busy)
+	if (!ctl.peers || !slot_busy || ctl_peer_index_init(ctl.n_slots))
 		return -ENOMEM;
 	if (cfg->n_peers > ctl.n_slots)
 		return -E2BIG;
@@ -177,6 +180,7 @@ int ctl_peers_sync(const struct wg_config *cfg)
 	for (uint32_t s = 0; s < ctl.slot_hw; s++) {
 		struct ctl_peer *p = ctl.peers[s];
 		if (p && wg_config_peer_find(cfg, p->noise.public_key) < 0) {
+			ctl_peer_index_del(p);
 			ctl.peers[s] = NULL;
 			ctl.n_peers--;
 			gone[n_gone++] = p;
@@ -196,6 +200,7 @@ int ctl_peers_sync(const struct wg_config *cfg)
 	} else {
 		for (size_t i = 0; i < n_gone; i++) {	/* keep them rather than free a named peer */
 			ctl.peers[gone[i]->slot] = gone[i];
+			ctl_peer_index_add(gone[i]);
 			ctl.n_peers++;
 		}
 	}
@@ -217,6 +222,7 @@ void ctl_peers_free(void)
 	}
 	free(ctl.peers);
 	ctl.peers = NULL;
+	ctl_peer_index_free();
 	free(slot_busy);
 	slot_busy = NULL;
 	sodium_memzero(&ctl.local, sizeof(ctl.local));
@@ -224,14 +230,7 @@ void ctl_peers_free(void)
 
 struct ctl_peer *ctl_peer_by_key(const uint8_t key[32])
 {
-	/* Linear for now: handshakes are rare next to packets, and peers come
-	 * from a static file. A hash arrives with dynamic peers (signaling). */
-	for (uint32_t s = 0; s < ctl.slot_hw; s++) {
-		struct ctl_peer *p = ctl.peers[s];
-		if (p && sodium_memcmp(p->noise.public_key, key, 32) == 0)
-			return p;
-	}
-	return NULL;
+	return ctl_peer_index_find(key);
 }
 
 struct ctl_peer *ctl_peer_by_slot(uint32_t slot)
