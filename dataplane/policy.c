@@ -21,6 +21,7 @@
 #include "lib/net/icmp_error.h"
 #include "lib/net/ip_walk.h"
 #include "lib/policy/policy.h"
+#include "lib/policy/table.h"	/* gen, stable_until read inline per packet */
 
 /* Per client: a burst of 20 errors, then 20 per second. Enough for a client
  * to learn at once that each flow is refused; little for a flood. */
@@ -124,7 +125,7 @@ static inline bool cache_hit(struct dp_worker *w, struct dp_peer *peer,
 {
 	const struct dp_peer_stats *st = &w->peer_stats[peer->slot];
 
-	return t && st->pol_cache.gen == wg_pol_table_gen(t) && w->now_ns <= st->pol_cache.until_ns &&
+	return t && st->pol_cache.gen == t->gen && w->now_ns <= st->pol_cache.until_ns &&
 	       st->pol_cache.port == pkt->port && st->pol_cache.proto == pkt->proto &&
 	       wg_ipaddr_equal(&st->pol_cache.resource, &pkt->resource);
 }
@@ -134,8 +135,8 @@ static inline void cache_fill(struct dp_worker *w, struct dp_peer *peer,
 {
 	struct dp_peer_stats *st = &w->peer_stats[peer->slot];
 
-	st->pol_cache.gen = wg_pol_table_gen(t);
-	st->pol_cache.until_ns = wg_pol_table_stable_until(t);
+	st->pol_cache.gen = t->gen;
+	st->pol_cache.until_ns = t->stable_until;
 	st->pol_cache.resource = pkt->resource;
 	st->pol_cache.proto = pkt->proto;
 	st->pol_cache.port = pkt->port;
