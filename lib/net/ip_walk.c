@@ -17,26 +17,6 @@ static inline unsigned int rd16(const uint8_t *p)
 	return (unsigned int)p[0] << 8 | p[1];
 }
 
-static int v4(const uint8_t *p, size_t len, struct wg_ip_l4 *o)
-{
-	size_t ihl, tot;
-	unsigned int frag;
-
-	if (len < 20)
-		return -EINVAL;
-	ihl = (size_t)(p[0] & 0x0f) * 4;
-	tot = rd16(p + 2);
-	if (ihl < 20 || tot < ihl || tot > len)
-		return -EINVAL;
-	frag = rd16(p + 6);
-	o->proto = p[9];
-	o->off = (uint16_t)ihl;
-	o->tot = (uint16_t)tot;
-	o->frag = frag & 0x1fff ? WG_IP_LATER_FRAGMENT :
-		  frag & 0x2000 ? WG_IP_FIRST_FRAGMENT : WG_IP_NOT_FRAGMENT;
-	return 0;
-}
-
 /* Every step advances off by at least 8, so the walk ends within the packet. */
 static int v6(const uint8_t *p, size_t len, struct wg_ip_l4 *o)
 {
@@ -93,16 +73,10 @@ done:
 	return 0;
 }
 
-int wg_ip_l4_find(const uint8_t *p, size_t len, struct wg_ip_l4 *out)
+int wg_ip_l4_find_slow(const uint8_t *p, size_t len, struct wg_ip_l4 *out)
 {
-	if (len < 1)
+	/* IPv4 is handled inline (ip_walk.h); here it is short or malformed. */
+	if (len < 1 || (p[0] >> 4) != 6)
 		return -EINVAL;
-	switch (p[0] >> 4) {
-	case 4:
-		return v4(p, len, out);
-	case 6:
-		return v6(p, len, out);
-	default:
-		return -EINVAL;
-	}
+	return v6(p, len, out);
 }
