@@ -49,7 +49,10 @@ static void eal(const char *prog, unsigned int n_workers, bool spread)
 			n += (size_t)snprintf(lcores + n, sizeof(lcores) - n, "%s%u@%ld",
 					      i ? "," : "", i, (long)i % (ncpu > 0 ? ncpu : 1));
 	}
-	char *argv[] = { (char *)prog, lcores, "--no-huge", "-m", "768", "--no-pci",
+	/* Room for the data plane's own pool plus the frames of hx_init. */
+	char mem[16];
+	snprintf(mem, sizeof(mem), "%u", 512 + 48 * (n_workers + 1));
+	char *argv[] = { (char *)prog, lcores, "--no-huge", "-m", mem, "--no-pci",
 			 "--no-shconf", "--log-level", "warning", NULL };
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
 		die("rte_eal_init failed");
@@ -197,7 +200,8 @@ void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
 	if (dp_setup(cfg) || dp.n_workers != n_workers)
 		die("dp_setup failed");
 	wg_config_free(cfg);
-	h->pool = rte_pktmbuf_pool_create("hx_frames", 2 * HX_RING_SIZE, 256, DP_MBUF_PRIV_SIZE,
+	h->pool = rte_pktmbuf_pool_create("hx_frames", HX_RING_SIZE * (n_workers + 1), 256,
+					  DP_MBUF_PRIV_SIZE,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	h->engine = wg_aead_engine_new(WG_CRYPTO_AUTO);
 	h->clients = calloc(n_clients, sizeof(*h->clients));

@@ -1142,6 +1142,12 @@ static void run_packet(struct stats *st)
 	}
 }
 
+static bool hard_cases_reached(const struct stats *st)
+{
+	return st->multi_match >= 100 && st->same_prefix >= 100 && st->short_permits >= 100 &&
+	       st->at_expiry >= 100;
+}
+
 /* ---- setup ---- */
 
 static void setup(void)
@@ -1249,7 +1255,11 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	now = ANCHOR_TSC + 1000 * TSC_HZ;
 	setup();
-	while (st.packets < n_packets) {
+	/* Some seeds draw resources that seldom overlap; rather than fail on
+	 * luck, such a run goes on (up to 4x) until each hard case has been
+	 * reached 100 times. A generator that drifted away still fails. */
+	while (st.packets < n_packets ||
+	       (!hard_cases_reached(&st) && st.packets < 4 * n_packets)) {
 		if (chance(2)) {	/* about one event per 50 packets */
 			unsigned int k = below(100);
 
@@ -1284,8 +1294,7 @@ int main(int argc, char **argv)
 	       " with two of the same prefix), %" PRIu64 " where a shorter prefix permits what"
 	       " the longest filters, %" PRIu64 " at a grant's expiry tick\n", st.multi_match,
 	       st.same_prefix, st.short_permits, st.at_expiry);
-	if (st.multi_match < 100 || st.same_prefix < 100 || st.short_permits < 100 ||
-	    st.at_expiry < 100) {
+	if (!hard_cases_reached(&st)) {
 		printf("FAIL: the generator no longer reaches the cases above (< 100 each)\n");
 		rc = 1;
 	}
