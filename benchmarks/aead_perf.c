@@ -70,36 +70,20 @@ int main(int argc, char **argv)
 {
 	struct mode m = modes[0];
 	char model[128], commit[64] = "", date[64];
-	int want_cpu = -1, runs = 0, cpu;
+	int want_cpu, cpu;
 	time_t tnow = time(NULL);
 	struct wg_aead_engine *imb, *sod, *auto_e;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			m = modes[1];
-		} else if (!strcmp(argv[i], "--smoke")) {
-			m = modes[2];
-		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
-			want_cpu = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--commit") && i + 1 < argc) {
-			snprintf(commit, sizeof(commit), "%s", argv[++i]);
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (runs) {
-		if (runs < 5 || runs > MAX_RUNS) {
-			fprintf(stderr, "aead_perf: --runs takes 5..%d\n", MAX_RUNS);
-			return 2;
-		}
-		m.runs = runs;
-	}
+	struct bench_opts o;
+	int rc = bench_parse_opts(argc, argv, MAX_RUNS, &o, NULL, NULL, usage);
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	m = modes[o.mode];
+	if (o.runs)
+		m.runs = o.runs;
+	want_cpu = o.cpu;
+	snprintf(commit, sizeof(commit), "%s", o.commit);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "aead_perf: sodium_init failed\n");
 		return 1;
@@ -116,8 +100,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bench_cpu_model(model, sizeof(model));
-	if (!commit[0])
-		bench_git_commit(commit, sizeof(commit));
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("aead_perf: ChaCha20-Poly1305 seal/open in place, bursts of 32, one core, "

@@ -84,3 +84,41 @@ int bench_pin_cpu(int want)
 	CPU_SET(cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
 }
+
+int bench_parse_opts(int argc, char **argv, int max_runs, struct bench_opts *o,
+		     bench_opt_fn *extra, void *ctx, void (*usage)(FILE *f))
+{
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+
+	*o = (struct bench_opts){ .mode = BENCH_FULL, .cpu = -1 };
+	for (int i = 1; i < argc; i++) {
+		int r;
+
+		if (!strcmp(argv[i], "--quick")) {
+			o->mode = BENCH_QUICK;
+		} else if (!strcmp(argv[i], "--smoke")) {
+			o->mode = BENCH_SMOKE;
+		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+			o->runs = atoi(argv[++i]);
+			if (o->runs < 5 || o->runs > max_runs) {
+				fprintf(stderr, "%s: --runs takes 5..%d\n", prog, max_runs);
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
+			o->cpu = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--commit") && i + 1 < argc) {
+			snprintf(o->commit, sizeof(o->commit), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 1;
+		} else if (!extra || (r = extra(argc, argv, &i, ctx)) == 0) {
+			usage(stderr);
+			return 2;
+		} else if (r < 0) {
+			return 2;
+		}
+	}
+	if (!o->commit[0])
+		bench_git_commit(o->commit, sizeof(o->commit));
+	return 0;
+}

@@ -4,6 +4,7 @@
 #define WGATE_BENCHMARKS_BENCH_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define BENCH_MAX_RUNS	64
 
@@ -20,5 +21,26 @@ int bench_pick_cpu(int want);
  * want, or the last allowed one when want < 0 (the first tends to take more
  * interrupts). The CPU, or -1. */
 int bench_pin_cpu(int want);
+
+enum bench_mode { BENCH_FULL, BENCH_QUICK, BENCH_SMOKE };
+
+/* What every *_perf program's command line shares. */
+struct bench_opts {
+	enum bench_mode mode;	/* --quick, --smoke; full by default */
+	int runs;		/* --runs N; 0 = the mode's own */
+	int cpu;		/* --cpu N; -1 = let the program pick */
+	char commit[64];	/* --commit ID; else git rev-parse --short HEAD */
+};
+
+/* A program's own options: 1 when argv[*i] was one (and *i moved past its
+ * value), 0 when it is not, -1 for a bad value (message printed). */
+typedef int bench_opt_fn(int argc, char **argv, int *i, void *ctx);
+
+/* Parses argv: the shared options, the program's own through extra (may be
+ * NULL), -h/--help (usage to stdout). --runs must lie in 5..max_runs.
+ * Returns 0 to go on, 1 when help was printed (exit 0), 2 for a usage
+ * error (usage or a message on stderr). */
+int bench_parse_opts(int argc, char **argv, int max_runs, struct bench_opts *o,
+		     bench_opt_fn *extra, void *ctx, void (*usage)(FILE *f));
 
 #endif

@@ -826,48 +826,41 @@ static void row(const char *name, const double *fig, const double *x, int runs,
 	       min_of(fig, runs), max_of(fig, runs), mx, mx / 4, mf / (mx / 4), mults);
 }
 
+/* --peers N: initiator peers configured on the gateway. */
+static int peers_opt(int argc, char **argv, int *i, void *ctx)
+{
+	unsigned long *peers = ctx;
+
+	if (strcmp(argv[*i], "--peers") || *i + 1 >= argc)
+		return 0;
+	*peers = strtoul(argv[++*i], NULL, 0);
+	if (*peers < 1 || *peers > MAX_PEERS) {
+		fprintf(stderr, "handshake_perf: --peers takes 1..%u\n", MAX_PEERS);
+		return -1;
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct mode m = modes[0];
 	char model[128], commit[64] = "", date[64], lcores[16], mem[16], prefix[64];
 	double hs[64], hs_x[64], ld[64], ld_x[64], ck[64], ck_x[64], base[5], var[5];
-	int want_cpu = -1, runs = 0, cpu;
+	int want_cpu, cpu;
 	unsigned long peers = 0;
 	time_t tnow = time(NULL);
 	struct wg_config *cfg;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			m = modes[1];
-		} else if (!strcmp(argv[i], "--smoke")) {
-			m = modes[2];
-		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--peers") && i + 1 < argc) {
-			peers = strtoul(argv[++i], NULL, 0);
-			if (peers < 1 || peers > MAX_PEERS) {
-				fprintf(stderr, "handshake_perf: --peers takes 1..%u\n", MAX_PEERS);
-				return 2;
-			}
-		} else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
-			want_cpu = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--commit") && i + 1 < argc) {
-			snprintf(commit, sizeof(commit), "%s", argv[++i]);
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (runs) {
-		if (runs < 5 || runs > 63) {
-			fprintf(stderr, "handshake_perf: --runs takes 5..63\n");
-			return 2;
-		}
-		m.runs = runs;
-	}
+	struct bench_opts o;
+	int rc = bench_parse_opts(argc, argv, 63, &o, peers_opt, &peers, usage);
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	m = modes[o.mode];
+	if (o.runs)
+		m.runs = o.runs;
+	want_cpu = o.cpu;
+	snprintf(commit, sizeof(commit), "%s", o.commit);
 	if (peers)
 		m.n_peers = (unsigned int)peers;
 	n_clients = m.n_peers;
@@ -908,8 +901,6 @@ int main(int argc, char **argv)
 	config_free(cfg);
 
 	bench_cpu_model(model, sizeof(model));
-	if (!commit[0])
-		bench_git_commit(commit, sizeof(commit));
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("handshake_perf: responder handshakes/s on the control core - the real control path "

@@ -419,48 +419,41 @@ static void usage(FILE *f)
 		   "  --commit  commit id for the header (default: git rev-parse --short HEAD)\n");
 }
 
+/* --pkts N: distinct packets cycled through. */
+static int pkts_opt(int argc, char **argv, int *i, void *ctx)
+{
+	size_t *pkts = ctx;
+
+	if (strcmp(argv[*i], "--pkts") || *i + 1 >= argc)
+		return 0;
+	*pkts = strtoul(argv[++*i], NULL, 0);
+	if (*pkts < 1) {
+		fprintf(stderr, "policy_perf: --pkts takes at least 1\n");
+		return -1;
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct mode m = modes[0];
 	char model[128], commit[64] = "", date[64], label[24];
-	int want_cpu = -1, runs = 0, cpu;
+	int want_cpu, cpu;
 	size_t pkts = 0;
 	uint64_t nonce = 0;
 	time_t tnow = time(NULL);
 	bool mix_ok = true;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
-			m = modes[1];
-		} else if (!strcmp(argv[i], "--smoke")) {
-			m = modes[2];
-		} else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
-			runs = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--pkts") && i + 1 < argc) {
-			pkts = strtoul(argv[++i], NULL, 0);
-			if (pkts < 1) {
-				fprintf(stderr, "policy_perf: --pkts takes at least 1\n");
-				return 2;
-			}
-		} else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
-			want_cpu = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--commit") && i + 1 < argc) {
-			snprintf(commit, sizeof(commit), "%s", argv[++i]);
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (runs) {
-		if (runs < 5 || runs > 63) {
-			fprintf(stderr, "policy_perf: --runs takes 5..63\n");
-			return 2;
-		}
-		m.runs = runs;
-	}
+	struct bench_opts o;
+	int rc = bench_parse_opts(argc, argv, 63, &o, pkts_opt, &pkts, usage);
+
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	m = modes[o.mode];
+	if (o.runs)
+		m.runs = o.runs;
+	want_cpu = o.cpu;
+	snprintf(commit, sizeof(commit), "%s", o.commit);
 	if (pkts)
 		m.n_pkts = pkts;
 	if (sodium_init() < 0) {
@@ -473,8 +466,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bench_cpu_model(model, sizeof(model));
-	if (!commit[0])
-		bench_git_commit(commit, sizeof(commit));
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("policy_perf: wg_pol_decide() per packet against a 64-byte ChaCha20-Poly1305 seal, same run\n");
