@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 		WG_LOG(ERR, "main", "start-up failed: %s", strerror(-rc));
 		goto out;
 	}
+	ctl.effective = cfg;
 	ctl_timers_init();
 	ctl_handshake_init();
 	if (ctl_telemetry_init())
@@ -171,6 +172,9 @@ out:
 	ctl_peers_free();
 	dp_rcu_drain();
 	ctl_policy_free();
+	if (ctl.effective != cfg)
+		wg_config_free(ctl.effective);
+	ctl.effective = NULL;
 	WG_LOG(DEBUG, "main", "keys wiped");
 	wg_config_free(cfg);
 	ctl_eal_args_free(&eal);

@@ -44,6 +44,11 @@ struct ctl_state {
 	uint32_t n_peers;
 	uint64_t started_unix;
 	bool ready;
+	/* The peers, resources and grants now applied: the file's, merged
+	 * with the signaling store's. Replaced (never modified) by the
+	 * control loop under ctl_lock; the telemetry thread reads it under
+	 * ctl_lock. Owned here: the replaced one is freed. */
+	struct wg_config *effective;
 };
 
 extern struct ctl_state ctl;

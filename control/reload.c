@@ -60,5 +60,8 @@ void ctl_reload(const char *path, const struct wg_config *running)
 	else
 		WG_LOG(INFO, "reload", "SIGHUP: %s applied: %u peer(s), %zu resource(s),"
 		       " %zu grant(s)", path, ctl.n_peers, cfg->n_resources, cfg->n_access);
-	wg_config_free(cfg);
+	/* Applied or partly applied: what the telemetry shows from now on. */
+	if (ctl.effective != running)
+		wg_config_free(ctl.effective);
+	ctl.effective = cfg;
 }
