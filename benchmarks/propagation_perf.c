@@ -131,7 +131,7 @@ int main(int argc, char **argv)
 	if (workers > DP_MAX_WORKERS)
 		workers = DP_MAX_WORKERS;
 
-	hx_init(&hx, "propagation_perf", workers, workers, 1, true);
+	hx_init(&hx, "propagation_perf", workers, workers, 1, HX_SPREAD);
 	for (unsigned int i = 0; i < workers; i++) {
 		struct wg_pol_table *t = hx.clients[i].peer->policy;
 		allow_t[i] = t;

@@ -12,6 +12,7 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_bus_vdev.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 #include <sodium.h>
@@ -63,7 +64,9 @@ static void ports(struct hx *h, unsigned int nq)
 	/* rte_eth_from_rings() names the port "net_ring_" + name. */
 	const char *names[2] = { "wan", "lan" };
 
-	for (int p = 0; p < 2; p++) {
+	if (h->lan_null && rte_vdev_init("net_null_lan", "no-rx=1") < 0)
+		die("cannot create the net_null lan port");
+	for (int p = 0; p < 2 - h->lan_null; p++) {
 		for (unsigned int q = 0; q < nq; q++) {
 			char n[32];
 			snprintf(n, sizeof(n), "hx_rx_%d_%u", p, q);
@@ -80,7 +83,7 @@ static void ports(struct hx *h, unsigned int nq)
 	}
 }
 
-static struct wg_config *config(void)
+static struct wg_config *config(bool lan_null)
 {
 	uint8_t priv[32], pub[32];
 	char b64[64], text[1024];
@@ -95,8 +98,8 @@ static struct wg_config *config(void)
 		 "MTU = %d\n"
 		 "[Dataplane]\nCrypto = auto\nIdlePoll = busy\n"
 		 "[Port wan]\nDevice = net_ring_wan\nAddress = 192.0.2.1/24\n"
-		 "[Port lan]\nDevice = net_ring_lan\nAddress = 198.51.100.1/24\n",
-		 b64, HX_LISTEN_PORT, HX_MTU);
+		 "[Port lan]\nDevice = %s\nAddress = 198.51.100.1/24\n",
+		 b64, HX_LISTEN_PORT, HX_MTU, lan_null ? "net_null_lan" : "net_ring_lan");
 	sodium_memzero(b64, sizeof(b64));
 	cfg = wg_config_parse("harness.conf", text, strlen(text), NULL, &err);
 	sodium_memzero(text, sizeof(text));
@@ -187,16 +190,17 @@ static void clients(struct hx *h, unsigned int n_grants)
 }
 
 void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
-	     unsigned int n_clients, unsigned int n_grants, bool spread)
+	     unsigned int n_clients, unsigned int n_grants, unsigned int flags)
 {
 	struct wg_config *cfg;
 
 	memset(h, 0, sizeof(*h));
-	eal(prog, n_workers, spread);
+	h->lan_null = flags & HX_LAN_NULL;
+	eal(prog, n_workers, flags & HX_SPREAD);
 	if (sodium_init() < 0)
 		die("sodium_init");
 	ports(h, n_workers);
-	cfg = config();
+	cfg = config(h->lan_null);
 	if (dp_setup(cfg) || dp.n_workers != n_workers)
 		die("dp_setup failed");
 	wg_config_free(cfg);
@@ -305,6 +309,17 @@ unsigned int hx_drain(struct hx *h, int port)
 	struct rte_mbuf *done[64];
 	unsigned int n, total = 0;
 
+	if (port == 1 && h->lan_null) {
+		struct rte_eth_stats st;
+		uint16_t id;
+
+		if (rte_eth_dev_get_port_by_name("net_null_lan", &id) ||
+		    rte_eth_stats_get(id, &st))
+			die("net_null lan stats");
+		total = (unsigned int)(st.opackets - h->lan_drained);
+		h->lan_drained = st.opackets;
+		return total;
+	}
 	for (unsigned int q = 0; q < dp.n_workers; q++)
 		while ((n = rte_ring_sc_dequeue_burst(h->tx[port][q], (void **)done,
 						      RTE_DIM(done), NULL)) > 0) {

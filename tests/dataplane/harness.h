@@ -42,17 +42,25 @@ struct hx {
 	/* [port][queue]: port 0 wan, 1 lan; one queue per worker. */
 	struct rte_ring *rx[2][DP_MAX_WORKERS], *tx[2][DP_MAX_WORKERS];
 	struct rte_mempool *pool;	/* frames the harness builds */
+	bool lan_null;			/* HX_LAN_NULL: lan is a net_null sink */
+	uint64_t lan_drained;		/* its opackets already reported by hx_drain */
 	struct wg_aead_engine *engine;	/* the clients' crypto */
 };
 
+/* hx_init flags. */
+#define HX_SPREAD	1u	/* lcore i on CPU i % ncpus: workers that really run */
+#define HX_LAN_NULL	2u	/* lan is net_null: each worker frees what it sends,
+				 * as a NIC's TX completion does on the worker's
+				 * own core; no ring for one thread to empty */
+
 /* EAL with n_workers worker lcores (all on CPU 0, driven from this thread;
- * or with spread, lcore i on CPU i % ncpus, for workers that really run),
- * ring ports with one queue per worker, dp_setup(), and
+ * or with HX_SPREAD, spread over the CPUs), ring ports (or the lan sink of
+ * HX_LAN_NULL) with one queue per worker, dp_setup(), and
  * n_clients clients, each with n_grants grants of which the last covers the
  * resource's network (the others never match). Keypair owners: client i is
  * owned by worker i % n_workers. Exits on failure. */
 void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
-	     unsigned int n_clients, unsigned int n_grants, bool spread);
+	     unsigned int n_clients, unsigned int n_grants, unsigned int flags);
 
 /* A client's transport message carrying an inner IPv4/UDP packet of size
  * bytes to the resource, sealed with the given counter (the client's
@@ -65,7 +73,8 @@ struct rte_mbuf *hx_inner_frame(struct hx *h, const struct hx_client *c, size_t 
 
 /* A counter summed over the workers. */
 uint64_t hx_counter(enum wg_counter c);
-/* Frees what a port sent on every queue; returns how many. */
+/* Frees what a port sent on every queue; returns how many (for the
+ * HX_LAN_NULL sink: how many it took since the last call). */
 unsigned int hx_drain(struct hx *h, int port);
 
 #endif
