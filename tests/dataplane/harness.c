@@ -52,7 +52,7 @@ static void eal(const char *prog, unsigned int n_workers, bool spread)
 	}
 	/* Room for the data plane's own pool plus the frames of hx_init. */
 	char mem[16];
-	snprintf(mem, sizeof(mem), "%u", 512 + 48 * (n_workers + 1));
+	snprintf(mem, sizeof(mem), "%u", 512 + 96 * (n_workers + 1));
 	char *argv[] = { (char *)prog, lcores, "--no-huge", "-m", mem, "--no-pci",
 			 "--no-shconf", "--log-level", "warning", NULL };
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0)
