@@ -29,6 +29,8 @@
 	_(HANDOFF_RX,		"handoff_rx")				\
 	_(ECN_CE_COPIED,	"ecn_ce_copied")			\
 	_(ICMP_TOO_BIG_SENT,	"icmp_too_big_sent")			\
+	_(FRAGMENTED,		"fragmented")				\
+	_(FRAGMENTS_MADE,	"fragments_made")			\
 	/* drops on the worker, each under its own reason */		\
 	_(DROP_NOT_IP,		"drop_not_ip")				\
 	_(DROP_TRUNCATED,	"drop_truncated")			\
@@ -50,6 +52,7 @@
 	_(DROP_NO_NEIGHBOR,	"drop_no_neighbor")			\
 	_(DROP_TTL_EXCEEDED,	"drop_ttl_exceeded")			\
 	_(DROP_TOO_BIG,		"drop_too_big")				\
+	_(DROP_FRAG_NO_MBUF,	"drop_fragment_no_mbuf")		\
 	_(DROP_ECN,		"drop_ecn_ce_not_ect")			\
 	_(DROP_HANDOFF_FULL,	"drop_handoff_full")			\
 	_(DROP_NO_HEADROOM,	"drop_no_headroom")			\

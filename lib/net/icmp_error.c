@@ -4,6 +4,8 @@
  * the code reads against the RFC diagrams and has no alignment demands on
  * the caller's buffers. */
 #include "lib/net/icmp_error.h"
+
+#include "lib/net/cksum.h"
 #include "lib/net/ip_walk.h"
 
 #include <stdbool.h>
@@ -41,34 +43,6 @@ struct orig_info {
 	uint8_t src[16], dst[16];
 };
 
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* RFC 1071 sum of big-endian 16-bit words, odd trailing byte padded with 0.
- * 64-bit accumulator: no carry can be lost for any length we handle. */
-static uint64_t sum16(const uint8_t *p, size_t n, uint64_t acc)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		acc += rd16(p + i);
-	if (i < n)
-		acc += (uint64_t)p[i] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint64_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
-
 /* ICMPv4 types that are errors (RFC 1122 3.2.2, RFC 1812 4.3.2.7). */
 static bool icmpv4_is_error(uint8_t type)
 {
@@ -96,12 +70,12 @@ static bool classify_v4(const uint8_t *p, size_t len, struct orig_info *o)
 	if (len < IPV4_HDR_MIN)
 		return false;
 	ihl = (size_t)(p[0] & 0x0f) * 4;
-	tot = rd16(p + 2);
+	tot = wg_rd16(p + 2);
 	if (ihl < IPV4_HDR_MIN || ihl > len || tot < ihl || tot > len)
 		return false;
 	/* A later fragment has no transport header: it might belong to an ICMP
 	 * error, and its quote would match no socket anyway. */
-	if (rd16(p + 6) & IPV4_OFFSET)
+	if (wg_rd16(p + 6) & IPV4_OFFSET)
 		return false;
 	if (v4_no_reply_addr(p + 12) || v4_no_reply_addr(p + 16))
 		return false;
@@ -112,7 +86,7 @@ static bool classify_v4(const uint8_t *p, size_t len, struct orig_info *o)
 			return false;
 	}
 	o->version = 4;
-	o->df = rd16(p + 6) & IPV4_DF;
+	o->df = wg_rd16(p + 6) & IPV4_DF;
 	o->hdr_len = ihl;
 	o->pkt_len = tot;
 	memcpy(o->src, p + 12, 4);
@@ -184,22 +158,22 @@ static size_t build_v4(uint8_t *out, size_t cap, const uint8_t *orig,
 
 	ip[0] = 0x45;
 	ip[1] = 0;
-	wr16(ip + 2, (uint16_t)total);
-	wr16(ip + 4, 0);	/* id: never fragmented, DF irrelevant at <= 96 bytes */
-	wr16(ip + 6, 0);
+	wg_wr16(ip + 2, (uint16_t)total);
+	wg_wr16(ip + 4, 0);	/* id: never fragmented, DF irrelevant at <= 96 bytes */
+	wg_wr16(ip + 6, 0);
 	ip[8] = WG_ICMP_ERROR_TTL;
 	ip[9] = IPPROTO_ICMPV4_;
-	wr16(ip + 10, 0);
+	wg_wr16(ip + 10, 0);
 	memcpy(ip + 12, o->dst, 4);
 	memcpy(ip + 16, o->src, 4);
-	wr16(ip + 10, fold(sum16(ip, IPV4_HDR_MIN, 0)));
+	wg_wr16(ip + 10, wg_cksum_fold(wg_sum16(ip, IPV4_HDR_MIN, 0)));
 
 	icmp[0] = type;
 	icmp[1] = code;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 4, (uint16_t)(rest >> 16));
-	wr16(icmp + 6, (uint16_t)rest);
-	wr16(icmp + 2, fold(sum16(icmp, ICMP_HDR_LEN + quote, 0)));
+	wg_wr16(icmp + 2, 0);
+	wg_wr16(icmp + 4, (uint16_t)(rest >> 16));
+	wg_wr16(icmp + 6, (uint16_t)rest);
+	wg_wr16(icmp + 2, wg_cksum_fold(wg_sum16(icmp, ICMP_HDR_LEN + quote, 0)));
 	return total;
 }
 
@@ -219,7 +193,7 @@ static size_t build_v6(uint8_t *out, size_t cap, const uint8_t *orig,
 
 	ip[0] = 0x60;	/* version 6, traffic class 0, flow label 0 */
 	ip[1] = ip[2] = ip[3] = 0;
-	wr16(ip + 4, (uint16_t)icmp_len);
+	wg_wr16(ip + 4, (uint16_t)icmp_len);
 	ip[6] = IPPROTO_ICMPV6_;
 	ip[7] = WG_ICMP_ERROR_TTL;
 	memcpy(ip + 8, o->dst, 16);
@@ -227,15 +201,15 @@ static size_t build_v6(uint8_t *out, size_t cap, const uint8_t *orig,
 
 	icmp[0] = type;
 	icmp[1] = code;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 4, (uint16_t)(rest >> 16));
-	wr16(icmp + 6, (uint16_t)rest);
+	wg_wr16(icmp + 2, 0);
+	wg_wr16(icmp + 4, (uint16_t)(rest >> 16));
+	wg_wr16(icmp + 6, (uint16_t)rest);
 	/* Pseudo-header (RFC 8200 8.1): addresses, 32-bit upper-layer length,
 	 * next header. The length fits 16 bits, so its high word adds 0. */
-	acc = sum16(ip + 8, 32, 0);
+	acc = wg_sum16(ip + 8, 32, 0);
 	acc += icmp_len;
 	acc += IPPROTO_ICMPV6_;
-	wr16(icmp + 2, fold(sum16(icmp, icmp_len, acc)));
+	wg_wr16(icmp + 2, wg_cksum_fold(wg_sum16(icmp, icmp_len, acc)));
 	return total;
 }
 
