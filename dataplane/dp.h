@@ -166,6 +166,11 @@ struct dp_port {
 	unsigned int n_addrs;
 	/* First address of each family: the source of what we send. */
 	struct wg_ipaddr addr4, addr6;
+	/* TX checksum offloads the device has and we turned on: the outer
+	 * IPv4 header checksum, the outer UDP checksum (IPv6 needs one).
+	 * Without them the worker computes the checksums itself. */
+	bool tx_ip4_cksum;
+	bool tx_udp_cksum;
 };
 
 /* Events a worker raises for the control core (event ring elements). */

@@ -128,6 +128,15 @@ void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m)
 	l2_out(w, m, (const struct dp_route *)v, &dst);
 }
 
+/* Asks the port for the outer checksums of m: the Ethernet header that
+ * xmit adds has no VLAN tag, so l2_len is fixed. */
+static inline void tx_offload(struct rte_mbuf *m, uint16_t l3_len, uint64_t flags)
+{
+	m->l2_len = sizeof(struct rte_ether_hdr);
+	m->l3_len = l3_len;
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | flags;
+}
+
 enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 			     uint16_t dst_port, uint8_t tos, const struct dp_route **rt_out)
 {
@@ -162,9 +171,12 @@ enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 		};
 		memcpy(&ip->src_addr, port->addr4.a, 4);
 		memcpy(&ip->dst_addr, dst->a, 4);
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		/* UDP checksum 0 is allowed over IPv4; the AEAD tag protects
 		 * the payload anyway. */
+		if (port->tx_ip4_cksum)
+			tx_offload(m, sizeof(*ip), RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+		else
+			ip->hdr_checksum = rte_ipv4_cksum(ip);
 		return 0;
 	}
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)rte_pktmbuf_prepend(m, sizeof(*ip6));
@@ -178,8 +190,14 @@ enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 	};
 	memcpy(ip6->src_addr, port->addr6.a, 16);
 	memcpy(ip6->dst_addr, dst->a, 16);
-	/* Mandatory over IPv6 (RFC 8200 section 8.1). */
-	udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	/* Mandatory over IPv6 (RFC 8200 section 8.1). The NIC wants the
+	 * pseudo-header sum in the field and adds the datagram's. */
+	if (port->tx_udp_cksum) {
+		tx_offload(m, sizeof(*ip6), RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_UDP_CKSUM);
+		udp->dgram_cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
+	} else {
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	}
 	return 0;
 }
 

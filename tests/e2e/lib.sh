@@ -40,6 +40,8 @@
 #   E2E_ID                      run id (default $$): names, DPDK file prefix
 #   GW_MEMORY (256)  GW_LCORES (0-1)  GW_NO_HUGE=1 (adds --no-huge)
 #   GW_QPAIRS (1)               queue pairs per af_packet port (one per worker)
+#   GW_WAN_TAP=1                wan is a net_tap port (it offloads checksums)
+#                               bridged to g0 in the gateway's namespace
 #   GW_EAL_ARGS                 extra EAL arguments (e.g. --lcores=0@0,1@1,2@1)
 #   GW_GRANTS=0                 leave the [Resource]/[Access] sections out
 #   GW_EXTRA_CONFIG             text appended to the generated wgate config
@@ -523,6 +525,8 @@ gw_write_config() {
 	local f=$1 pub allowed psk eal
 	local qp=
 	(( ${GW_QPAIRS:-1} > 1 )) && qp=",qpairs=$GW_QPAIRS"
+	local wan_dev="net_af_packet0,iface=g0$qp"
+	[[ -n ${GW_WAN_TAP:-} ]] && wan_dev="net_tap0,iface=gtap0"
 	eal="--file-prefix $GW_PREFIX --no-pci${GW_EAL_ARGS:+ $GW_EAL_ARGS}"
 	if [[ -n ${GW_NO_HUGE:-} ]]; then
 		eal+=" --no-huge"
@@ -547,7 +551,7 @@ gw_write_config() {
 		EalArgs = $eal
 
 		[Port wan]
-		Device = net_af_packet0,iface=g0$qp
+		Device = $wan_dev
 		Address = $GW_WAN4/24, $GW_WAN6/64
 
 		[Port lan]
@@ -591,6 +595,19 @@ gw_start_wgate() {
 		bail "wgate --check accepts the generated config" "$out" "config: $conf"
 	e2e_spawn wgate "$log" "$NS_GW" "$WGATE_BIN" -c "$conf"
 	GW_PID=$E2E_LAST_PID
+	# The tap device appears once wgate's EAL has made it: then it joins
+	# g0 on a bridge, so its frames reach the switch like g0's would. The
+	# kernel end starts with the port's own MAC, which a bridge would take
+	# for its host's and never forward: it gets another one.
+	if [[ -n ${GW_WAN_TAP:-} ]]; then
+		wait_until 20 in_gw ip link show gtap0 >/dev/null 2>&1 ||
+			bail "wgate creates its tap port gtap0" "$(tail -n 30 "$log")"
+		ip -n "$NS_GW" link set gtap0 address 02:00:00:00:7a:01 &&
+			ip -n "$NS_GW" link add brw type bridge stp_state 0 forward_delay 0 mcast_snooping 0 &&
+			ip -n "$NS_GW" link set g0 master brw &&
+			ip -n "$NS_GW" link set gtap0 master brw &&
+			ip -n "$NS_GW" link set brw up || bail "bridge gtap0 to g0"
+	fi
 	local deadline=$((SECONDS + ${GW_START_TIMEOUT:-30}))
 	until grep -q ready "$log" 2>/dev/null; do
 		if ! kill -0 "$GW_PID" 2>/dev/null; then
