@@ -182,6 +182,14 @@ struct wg_config *wg_config_load(const char *path, char *const *envp,
 struct wg_config *wg_config_parse(const char *name, const char *text, size_t len,
 				  char *const *envp, struct wg_config_error *err);
 
+/* The checks across sections that loading runs (AllowedIPs present and
+ * without host bits, unique peer keys, no AllowedIPs of two peers
+ * overlapping, unique resource names, every [Access] naming an existing
+ * peer and resource, once), on a config built in memory (lib/signal's
+ * merge). 0; -EINVAL with the first problem in why, entries named by index;
+ * -ENOMEM. */
+int wg_config_check(const struct wg_config *c, char *why, size_t len);
+
 /* Wipes the keys (sodium_memzero) and frees everything. NULL is fine. */
 void wg_config_free(struct wg_config *c);
 
