@@ -11,6 +11,7 @@
 #include "control/handshake.h"
 #include "control/peers.h"
 #include "control/reload.h"
+#include "control/signaling.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
 #include "dataplane/publish.h"
@@ -108,7 +109,7 @@ void ctl_loop(const char *path, const struct wg_config *running)
 			ctl_reload_requested = 0;
 			ctl_reload(path, running);
 		}
-		work = punted(now) + events(now);
+		work = punted(now) + events(now) + ctl_sig_poll(now);
 		if (now >= next_tick) {
 			ctl_timers_tick(now);
 			dp_neigh_tick(now);

@@ -23,6 +23,7 @@
 #include "control/loop.h"
 #include "control/peers.h"
 #include "control/policy.h"
+#include "control/signaling.h"
 #include "control/telemetry.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
@@ -147,6 +148,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctl.effective = cfg;
+	if (ctl_sig_init(cfg)) {
+		rc = -EINVAL;
+		goto out;
+	}
 	ctl_timers_init();
 	ctl_handshake_init();
 	if (ctl_telemetry_init())
@@ -167,6 +172,7 @@ int main(int argc, char **argv)
 	WG_LOG(INFO, "main", "stopping");
 out:
 	ctl.ready = false;
+	ctl_sig_free();
 	dp_shutdown();
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");
 	ctl_peers_free();

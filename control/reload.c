@@ -4,6 +4,7 @@
 
 #include "control/peers.h"
 #include "control/policy.h"
+#include "control/signaling.h"
 #include "lib/config/config.h"
 #include "lib/util/log.h"
 
@@ -51,6 +52,18 @@ void ctl_reload(const char *path, const struct wg_config *running)
 	if (needs_restart(running, cfg))
 		WG_LOG(WARN, "reload", "SIGHUP: changes to [Interface], [Dataplane] or [Port]"
 		       " need a restart; applying peers, resources and grants only");
+	if (ctl_sig_active()) {
+		/* The Redis state is laid over the new file; signaling owns it. */
+		size_t n_res = cfg->n_resources, n_acc = cfg->n_access;
+		rc = ctl_sig_set_base(cfg);
+		if (rc)
+			WG_LOG(ERR, "reload", "SIGHUP: applying %s failed (%s)", path, strerror(-rc));
+		else
+			WG_LOG(INFO, "reload", "SIGHUP: %s applied with the Redis state over it:"
+			       " %u peer(s); the file has %zu resource(s), %zu grant(s)", path,
+			       ctl.n_peers, n_res, n_acc);
+		return;
+	}
 	rc = ctl_peers_sync(cfg);
 	if (!rc)
 		rc = ctl_policy_apply(cfg);

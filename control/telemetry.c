@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "control/peers.h"
+#include "control/signaling.h"
 #include "dataplane/arp_nd.h"
 
 static uint64_t counter_sum(enum wg_counter c)
@@ -37,6 +38,12 @@ static int status_cb(const char *cmd, const char *params, struct rte_tel_data *d
 	pthread_mutex_lock(&ctl_lock);
 	rte_tel_data_add_dict_u64(d, "peers", ctl.n_peers);
 	rte_tel_data_add_dict_u64(d, "neighbours", dp_neigh_count());
+	if (ctl_sig_active()) {
+		rte_tel_data_add_dict_string(d, "gateway_id", ctl_sig_gateway_id());
+		rte_tel_data_add_dict_int(d, "signaling_connected", ctl_sig_connected() ? 1 : 0);
+		rte_tel_data_add_dict_string(d, "last_event",
+					     *ctl_sig_last_event() ? ctl_sig_last_event() : "-");
+	}
 	pthread_mutex_unlock(&ctl_lock);
 	rte_tel_data_add_dict_u64(d, "uptime_s", (uint64_t)time(NULL) - ctl.started_unix);
 	return 0;
@@ -163,5 +170,7 @@ int ctl_telemetry_init(void)
 	if (!rc)
 		rc = rte_telemetry_register_cmd("/wgate/peer", peer_cb,
 						"One peer: endpoint, latest handshake, transfer. Parameter: public key");
+	if (!rc)
+		rc = ctl_telemetry_policy_init();
 	return rc;
 }

@@ -4,5 +4,8 @@
 /* Registers /wgate/status, /wgate/counters and /wgate/peers on the DPDK
  * telemetry socket (read by wgatectl and dpdk-telemetry.py). */
 int ctl_telemetry_init(void);
+/* Registers /wgate/resources, /wgate/resource and /wgate/access
+ * (telemetry_policy.c); called by ctl_telemetry_init(). */
+int ctl_telemetry_policy_init(void);
 
 #endif

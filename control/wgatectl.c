@@ -1,8 +1,8 @@
-/* wgatectl: the operator's read-only view of a running wgate.
+/* wgatectl: the operator's tool for a running wgate.
  *
- * It speaks the DPDK telemetry protocol (v2) to the gateway's telemetry
- * socket, /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2: a SOCK_SEQPACKET
- * unix socket where the server first sends one JSON info object
+ * Reads go to the gateway's DPDK telemetry socket (protocol v2),
+ * /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2: a SOCK_SEQPACKET unix
+ * socket where the server first sends one JSON info object
  * ({"version": ..., "pid": ..., "max_output_len": ...}), then answers each
  * command string ("/wgate/status", or "/cmd,params") with one JSON object
  * {"<command without params>": value}; null when the command is unknown or
@@ -12,16 +12,24 @@
  *     status     exit 0 only when the gateway answers and reports ready
  *     peers      like `wg show`: endpoint, allowed ips, handshake, transfer
  *                (/wgate/peers[,OFFSET] lists keys, /wgate/peer,KEY each one)
+ *     resources  name, kind, address, filters, grants of each resource
+ *                (/wgate/resources[,OFFSET] lists names, /wgate/resource,NAME each one)
+ *     access [KEY] the grants: peer, resource, expiry
+ *                (/wgate/access[,OFFSET], or one peer's: /wgate/access,KEY[,OFFSET])
  *     counters [W] nonzero counters (--all: every counter), summed or of worker W
  *                (an index) or of the control core ("control")
  *     raw CMD    any telemetry command, printed as JSON (e.g. raw /info)
  *
- * --json prints the command's value; for peers, the assembled array of peer
- * objects, each with "public_key".
+ * --json prints the command's value; for peers, resources and access the
+ * assembled array of objects.
  *
- * Exit codes: 0 success (status: ready); 1 the gateway answered but is not
- * ready, or did not understand the command, or sent something malformed;
- * 2 the telemetry socket could not be reached; 64 usage error.
+ * Changes (peer add/del, resource add/del, allow, revoke) go to the
+ * signaling store, Redis, as a portal writes them: ctl_redis.c.
+ *
+ * Exit codes: 0 success (status: ready); 1 the gateway (or Redis) answered
+ * but is not ready, refused, or sent something malformed; 2 the telemetry
+ * socket (or Redis) could not be reached; 3 allow was written but no
+ * running gateway confirmed it; 64 usage error or bad input.
  *
  * It needs no DPDK library: the protocol is plain JSON over a socket, and a
  * tool that links the EAL would need hugepages to print a table.
@@ -41,9 +49,12 @@
 
 #include <jansson.h>
 
-#define EXIT_NOT_READY		1
-#define EXIT_UNREACHABLE	2
-#define EXIT_USAGE		64
+#include "control/ctl_redis.h"
+#include "lib/config/values.h"
+
+#define EXIT_NOT_READY		CTL_EXIT_FAILED
+#define EXIT_UNREACHABLE	CTL_EXIT_UNREACHABLE
+#define EXIT_USAGE		CTL_EXIT_USAGE
 
 #define DEFAULT_PREFIX		"wgate"
 #define RUNTIME_DIR		"/var/run/dpdk"
@@ -57,20 +68,35 @@ struct opts {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool json;
 	bool all;
+	bool tel_opts;			/* --socket or --prefix given */
+	struct ctl_redis_opts w;	/* the change commands' options */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: wgatectl [--socket PATH | --prefix NAME] [--json] [--all] COMMAND\n"
+		"       wgatectl [--redis URL] [--gateway-id HEX64] [-c FILE] CHANGE\n"
 		"\n"
-		"commands:\n"
+		"commands (from the running gateway):\n"
 		"  status     is the gateway up and ready? (exit 0 only when it is)\n"
 		"  peers      peers with endpoint, allowed ips, latest handshake, transfer\n"
+		"  resources  resources with kind, address, filters and number of grants\n"
+		"  access [KEY]  grants (of one peer): peer, resource, expiry\n"
 		"  counters [WORKER|control]\n"
 		"             nonzero data-plane counters summed over lcores, or one\n"
 		"             worker's (index from 0) or the control core's (--all: every counter)\n"
 		"  raw CMD    send any telemetry command (e.g. /info, /wgate/status)\n"
+		"\n"
+		"changes (written to the signaling store, Redis, for every gateway sharing it):\n"
+		"  peer add KEY --allowed-ips LIST [--psk FILE]\n"
+		"  peer del KEY\n"
+		"  resource add NAME --address CIDR|IP|DNSNAME|internet [--filters LIST]\n"
+		"             filters like tcp/80,tcp/8000-8100,udp/53,icmp (none: all traffic)\n"
+		"  resource del NAME\n"
+		"  allow KEY RESOURCE [--for DURATION | --until RFC3339] [--no-wait]\n"
+		"             DURATION like 30s, 10m, 2h, 1d; waits up to 2 s for a gateway to confirm\n"
+		"  revoke KEY RESOURCE\n"
 		"\n"
 		"options:\n"
 		"  --socket PATH  telemetry socket (default " RUNTIME_DIR "/" DEFAULT_PREFIX
@@ -78,8 +104,16 @@ static void usage(FILE *f)
 		"  --prefix NAME  socket of the gateway started with --file-prefix NAME\n"
 		"  --json         print the reply as JSON instead of text\n"
 		"  --all          counters: include the ones that are zero\n"
+		"  --redis URL    redis://[:password@]host[:port][/db] or\n"
+		"                 redis+sentinel://host[:port]/master[/db] (default\n"
+		"                 $WGATE_SIGNALING_REDIS, else [Signaling] Redis of the config)\n"
+		"  --gateway-id HEX64  the gateway's id (default $WGATE_SIGNALING_GATEWAYID,\n"
+		"                 else [Signaling] GatewayId, else STATE_DIR/gateway-id)\n"
+		"  -c, --config FILE   configuration (default $WGATE_CONFIG, else /etc/wgate/wgate.conf)\n"
+		"  --state-dir DIR     where the gateway keeps its id (default /var/lib/wgate)\n"
 		"\n"
-		"exit codes: 0 ok, 1 not ready / bad reply, 2 gateway unreachable, 64 usage\n");
+		"exit codes: 0 ok, 1 not ready / refused / bad reply, 2 gateway or Redis unreachable,\n"
+		"            3 allow written but not confirmed by a running gateway, 64 usage\n");
 }
 
 static int set_prefix(struct opts *o, const char *prefix)
@@ -464,8 +498,207 @@ static int cmd_counters(const json_t *v, bool all)
 	return 0;
 }
 
+/* The strings of a paged list: CMD[,ARG][,OFFSET] until a page comes back
+ * empty, so the client does not depend on the server's page size. A server
+ * that ignores OFFSET (sends the first page again) ends the walk too. */
+static json_t *fetch_list(struct tel *t, const char *base, const char *arg)
+{
+	json_t *out = json_array(), *page, *s;
+	size_t offset = 0, i;
+	char cmd[256];
+
+	while (out) {
+		if (offset)
+			snprintf(cmd, sizeof(cmd), "%s,%s%s%zu", base, arg ? arg : "", arg ? "," : "",
+				 offset);
+		else
+			snprintf(cmd, sizeof(cmd), "%s%s%s", base, arg ? "," : "", arg ? arg : "");
+		page = tel_cmd(t, cmd, false);
+		if (!page)
+			goto err;
+		if (!json_is_array(page)) {
+			fprintf(stderr, "wgatectl: %s: the reply is not a list\n", cmd);
+			json_decref(page);
+			goto err;
+		}
+		if (json_array_size(page) == 0 ||
+		    (offset && json_equal(json_array_get(page, 0), json_array_get(out, 0)))) {
+			json_decref(page);
+			return out;
+		}
+		json_array_foreach(page, i, s) {
+			if (!json_is_string(s)) {
+				fprintf(stderr, "wgatectl: %s: the reply is not a list of strings\n", cmd);
+				json_decref(page);
+				goto err;
+			}
+			json_array_append(out, s);
+		}
+		offset += json_array_size(page);
+		json_decref(page);
+	}
+err:
+	json_decref(out);
+	return NULL;
+}
+
+/* A string, or a list of strings sent in pieces (telemetry strings hold at
+ * most 127 characters: a long DNS name comes as a list), as one string. */
+static json_t *joined(const json_t *v)
+{
+	char buf[1024] = "";
+	size_t i, n = 0;
+	json_t *p;
+
+	if (!json_is_array(v))
+		return json_is_string(v) ? json_copy((json_t *)v) : json_string("?");
+	json_array_foreach(v, i, p)
+		if (json_is_string(p) && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", json_string_value(p));
+	return json_string(buf);
+}
+
+/* All resources as one array of objects, each with "name" and the address
+ * as one string. */
+static json_t *fetch_resources(struct tel *t)
+{
+	json_t *names = fetch_list(t, "/wgate/resources", NULL), *out = json_array(), *n;
+	size_t i;
+
+	if (!names || !out)
+		goto err;
+	json_array_foreach(names, i, n) {
+		char cmd[128];
+		json_t *r;
+
+		snprintf(cmd, sizeof(cmd), "/wgate/resource,%s", json_string_value(n));
+		r = tel_cmd(t, cmd, true);	/* null: removed meanwhile */
+		if (!r && t->unreachable)
+			goto err;
+		if (!json_is_object(r)) {
+			json_decref(r);
+			continue;
+		}
+		json_object_set(r, "name", n);
+		json_object_set_new(r, "address", joined(json_object_get(r, "address")));
+		json_array_append_new(out, r);
+	}
+	json_decref(names);
+	return out;
+err:
+	json_decref(names);
+	json_decref(out);
+	return NULL;
+}
+
+/* The grants, as objects {"public_key", "resource", "expires_at": unix
+ * seconds or null, "expired"}, from items "KEY RESOURCE EXPIRES" (or
+ * "RESOURCE EXPIRES" for one peer's), EXPIRES 0 = never. */
+static json_t *fetch_access(struct tel *t, const char *key)
+{
+	json_t *items = fetch_list(t, "/wgate/access", key), *out = json_array(), *it;
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+
+	if (!items || !out)
+		goto err;
+	json_array_foreach(items, i, it) {
+		char k[64], res[128];
+		long long exp;
+		const char *s = json_string_value(it);
+		int n = key ? sscanf(s, "%127s %lld", res, &exp)
+			    : sscanf(s, "%63s %127s %lld", k, res, &exp);
+
+		if (n != (key ? 2 : 3)) {
+			fprintf(stderr, "wgatectl: /wgate/access: malformed item '%s'\n", s);
+			goto err;
+		}
+		json_array_append_new(out, json_pack("{s:s, s:s, s:o, s:b}",
+						     "public_key", key ? key : k, "resource", res,
+						     "expires_at", exp ? json_integer(exp) : json_null(),
+						     "expired", exp && exp <= now));
+	}
+	json_decref(items);
+	return out;
+err:
+	json_decref(items);
+	json_decref(out);
+	return NULL;
+}
+
+static int cmd_resources(const json_t *v)
+{
+	size_t i, j;
+	json_t *r, *f;
+
+	if (json_array_size(v) == 0) {
+		printf("no resources\n");
+		return 0;
+	}
+	json_array_foreach(v, i, r) {
+		const json_t *filters = json_object_get(r, "filters");
+		uint64_t grants = 0;
+
+		printf("%sresource: %s\n", i ? "\n" : "", get_str(r, "name", "?"));
+		printf("  kind: %s\n", get_str(r, "kind", "?"));
+		printf("  address: %s\n", get_str(r, "address", "?"));
+		fputs("  filters: ", stdout);
+		if (json_array_size(filters) == 0)
+			fputs("(all traffic)", stdout);
+		json_array_foreach(filters, j, f)
+			printf("%s%s", j ? ", " : "", json_is_string(f) ? json_string_value(f) : "?");
+		get_u64(r, "grants", &grants);
+		printf("\n  grants: %" PRIu64 "\n", grants);
+	}
+	return 0;
+}
+
+/* A table: peer, resource, expiry (RFC 3339 UTC, "never", "(expired)"). */
+static int cmd_access(const json_t *v)
+{
+	int width = (int)strlen("resource");
+	size_t i;
+	json_t *g;
+
+	if (json_array_size(v) == 0) {
+		printf("no grants\n");
+		return 0;
+	}
+	json_array_foreach(v, i, g) {
+		int w = (int)strlen(get_str(g, "resource", ""));
+
+		width = w > width ? w : width;
+	}
+	printf("%-44s  %-*s  %s\n", "peer", width, "resource", "expires");
+	json_array_foreach(v, i, g) {
+		json_t *e = json_object_get(g, "expires_at");
+		char when[32] = "never";
+
+		if (json_is_integer(e)) {
+			time_t tt = (time_t)json_integer_value(e);
+			struct tm tm;
+
+			gmtime_r(&tt, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		}
+		printf("%-44s  %-*s  %s%s\n", get_str(g, "public_key", "?"), width,
+		       get_str(g, "resource", "?"), when,
+		       json_is_true(json_object_get(g, "expired")) ? " (expired)" : "");
+	}
+	return 0;
+}
+
+/* Whether any change-command option was given (they go with changes only). */
+static bool change_opts(const struct ctl_redis_opts *w)
+{
+	return w->redis || w->gateway_id || w->config || w->state_dir || w->allowed_ips ||
+	       w->psk_file || w->address || w->filters || w->duration || w->until || w->no_wait;
+}
+
 int main(int argc, char **argv)
 {
+	enum { O_REDIS = 256, O_GWID, O_STATE, O_IPS, O_PSK, O_ADDR, O_FILTERS, O_FOR, O_UNTIL,
+	       O_NOWAIT };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "prefix", required_argument, NULL, 'p' },
@@ -473,17 +706,28 @@ int main(int argc, char **argv)
 		{ "all",    no_argument,       NULL, 'a' },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ "version", no_argument,      NULL, 'V' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "redis",  required_argument, NULL, O_REDIS },
+		{ "gateway-id", required_argument, NULL, O_GWID },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "allowed-ips", required_argument, NULL, O_IPS },
+		{ "psk",    required_argument, NULL, O_PSK },
+		{ "address", required_argument, NULL, O_ADDR },
+		{ "filters", required_argument, NULL, O_FILTERS },
+		{ "for",    required_argument, NULL, O_FOR },
+		{ "until",  required_argument, NULL, O_UNTIL },
+		{ "no-wait", no_argument,      NULL, O_NOWAIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { 0 };
-	const char *cmd, *tel_cmd_str;
+	const char *cmd, *tel_cmd_str = NULL, *key = NULL;
 	char tel_buf[64];
 	struct tel t;
 	json_t *v;
 	int c, rc;
 
 	set_prefix(&o, DEFAULT_PREFIX);
-	while ((c = getopt_long(argc, argv, "s:p:jah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:p:jahc:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (strlen(optarg) >= sizeof(o.socket_path)) {
@@ -491,18 +735,53 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			strcpy(o.socket_path, optarg);
+			o.tel_opts = true;
 			break;
 		case 'p':
 			if (!*optarg || strchr(optarg, '/') || set_prefix(&o, optarg) < 0) {
 				fprintf(stderr, "wgatectl: bad --prefix\n");
 				return EXIT_USAGE;
 			}
+			o.tel_opts = true;
 			break;
 		case 'j':
 			o.json = true;
 			break;
 		case 'a':
 			o.all = true;
+			break;
+		case 'c':
+			o.w.config = optarg;
+			break;
+		case O_REDIS:
+			o.w.redis = optarg;
+			break;
+		case O_GWID:
+			o.w.gateway_id = optarg;
+			break;
+		case O_STATE:
+			o.w.state_dir = optarg;
+			break;
+		case O_IPS:
+			o.w.allowed_ips = optarg;
+			break;
+		case O_PSK:
+			o.w.psk_file = optarg;
+			break;
+		case O_ADDR:
+			o.w.address = optarg;
+			break;
+		case O_FILTERS:
+			o.w.filters = optarg;
+			break;
+		case O_FOR:
+			o.w.duration = optarg;
+			break;
+		case O_UNTIL:
+			o.w.until = optarg;
+			break;
+		case O_NOWAIT:
+			o.w.no_wait = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -520,11 +799,38 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[optind++];
+	if (ctl_redis_is_command(cmd)) {
+		if (o.json || o.all || o.tel_opts) {
+			fprintf(stderr, "wgatectl: --json, --all, --socket and --prefix go with the"
+				" read commands, not with %s\n", cmd);
+			return EXIT_USAGE;
+		}
+		return ctl_redis_command(argc - optind + 1, argv + optind - 1, &o.w);
+	}
+	if (change_opts(&o.w)) {
+		fprintf(stderr, "wgatectl: %s reads from the gateway; --redis, --gateway-id, -c and"
+			" the change options go with peer, resource, allow and revoke\n", cmd);
+		return EXIT_USAGE;
+	}
 	if (!strcmp(cmd, "status"))
 		tel_cmd_str = "/wgate/status";
 	else if (!strcmp(cmd, "peers"))
 		tel_cmd_str = "/wgate/peers";
-	else if (!strcmp(cmd, "counters") && optind < argc) {
+	else if (!strcmp(cmd, "resources"))
+		tel_cmd_str = "/wgate/resources";
+	else if (!strcmp(cmd, "access")) {
+		uint8_t k[32];
+
+		tel_cmd_str = "/wgate/access";
+		if (optind < argc) {
+			key = argv[optind++];
+			if (wg_cfgval_key(key, k)) {
+				fprintf(stderr, "wgatectl: access: KEY is not a public key (44"
+					" characters of base64)\n");
+				return EXIT_USAGE;
+			}
+		}
+	} else if (!strcmp(cmd, "counters") && optind < argc) {
 		/* One lcore's own counters: a worker index, or "control". */
 		snprintf(tel_buf, sizeof(tel_buf), "/wgate/counters,%s", argv[optind++]);
 		tel_cmd_str = tel_buf;
@@ -546,6 +852,10 @@ int main(int argc, char **argv)
 		return t.unreachable ? EXIT_UNREACHABLE : EXIT_NOT_READY;
 	if (!strcmp(cmd, "peers"))
 		v = fetch_peers(&t);
+	else if (!strcmp(cmd, "resources"))
+		v = fetch_resources(&t);
+	else if (!strcmp(cmd, "access"))
+		v = fetch_access(&t, key);
 	else
 		v = tel_cmd(&t, tel_cmd_str, false);
 	if (!v) {
@@ -567,6 +877,10 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (!strcmp(cmd, "peers")) {
 		rc = cmd_peers(v);
+	} else if (!strcmp(cmd, "resources")) {
+		rc = cmd_resources(v);
+	} else if (!strcmp(cmd, "access")) {
+		rc = cmd_access(v);
 	} else {
 		rc = cmd_counters(v, o.all);
 	}

@@ -12,7 +12,8 @@ Use as a module (FakeTelemetry(path, replies).start()) or from the shell:
     fake_telemetry.py SOCKET [--replies FILE.json] [--not-ready]
 where FILE.json maps command -> reply value, plus optionally "peers": a list
 of peer objects served through /wgate/peers and /wgate/peer (default: a
-ready gateway with two peers and a few counters).
+ready gateway with two peers, three resources, three grants and a few
+counters).
 """
 import argparse
 import json
@@ -54,6 +55,58 @@ def peer_replies(peers, page=256):
     return {"/wgate/peers": listing, "/wgate/peer": lambda key: by_key.get(key)}
 
 
+LONG_DNS = ("a" * 60 + "." + "b" * 60 + "." + "c" * 60 + ".example.com")
+
+
+def sample_resources():
+    """Three resources as wgate describes them (/wgate/resource,NAME); a DNS
+    name longer than a telemetry string (127) comes in pieces."""
+    return [
+        {"name": "web", "kind": "cidr", "address": "10.0.0.0/24",
+         "filters": ["tcp/80", "tcp/8000-8100"], "grants": 2},
+        {"name": "wiki", "kind": "dns", "address": [LONG_DNS[:127], LONG_DNS[127:]],
+         "filters": ["tcp/443", "icmp"], "grants": 1},
+        {"name": "net", "kind": "internet", "address": "internet", "filters": [],
+         "grants": 0},
+    ]
+
+
+def sample_access():
+    """Grants as (public key, resource, expires unix s, 0 = never)."""
+    keys = [p["public_key"] for p in sample_peers(0)]
+    return [(keys[0], "web", 1893456000), (keys[0], "wiki", 0),
+            (keys[1], "web", 1577836800)]
+
+
+def resource_replies(resources, page=200):
+    """/wgate/resources[,OFFSET] lists names `page` at a time;
+    /wgate/resource,NAME one resource (null when unknown)."""
+    by_name = {r["name"]: {k: v for k, v in r.items() if k != "name"} for r in resources}
+
+    def listing(params):
+        off = int(params) if params else 0
+        return [r["name"] for r in resources][off:off + page]
+
+    return {"/wgate/resources": listing, "/wgate/resource": lambda n: by_name.get(n)}
+
+
+def access_replies(grants, page=100):
+    """/wgate/access[,OFFSET]: "KEY RESOURCE EXPIRES" items; /wgate/access,KEY[,OFFSET]:
+    that peer's "RESOURCE EXPIRES"."""
+    def listing(params):
+        key, off = "", params
+        if len(params.partition(",")[0]) == 44:  # a base64 key, then maybe ",OFFSET"
+            key, _, off = params.partition(",")
+        off = int(off) if off else 0
+        if key:
+            items = [f"{r} {e}" for k, r, e in grants if k == key]
+        else:
+            items = [f"{k} {r} {e}" for k, r, e in grants]
+        return items[off:off + page]
+
+    return {"/wgate/access": listing}
+
+
 def default_replies(now=None, ready=True, peers=None):
     replies = {
         "/wgate/status": {"ready": 1 if ready else 0, "version": "0.1.0",
@@ -63,6 +116,8 @@ def default_replies(now=None, ready=True, peers=None):
                             "handshake_completed": 1, "endpoint_roamed": 0},
     }
     replies.update(peer_replies(sample_peers(now) if peers is None else peers))
+    replies.update(resource_replies(sample_resources()))
+    replies.update(access_replies(sample_access()))
     return replies
 
 

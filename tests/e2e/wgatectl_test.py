@@ -13,7 +13,9 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fake_telemetry import FakeTelemetry, default_replies, peer_replies, sample_peers  # noqa: E402
+from fake_telemetry import (FakeTelemetry, LONG_DNS, access_replies, default_replies,  # noqa: E402
+                            peer_replies, resource_replies, sample_access, sample_peers,
+                            sample_resources)
 
 WGATECTL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/control/wgatectl"
 failures = 0
@@ -33,6 +35,101 @@ def check(ok, what, detail=""):
 def run(*args):
     p = subprocess.run([WGATECTL, *args], capture_output=True, text=True, timeout=20)
     return p.returncode, p.stdout, p.stderr
+
+
+K1 = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+K2 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
+
+
+def resources_and_access(sock, srv):
+    """resources and access against the default fake gateway."""
+    rc, out, err = run("--socket", sock, "resources")
+    lines = out.splitlines()
+    want = ["resource: web", "  kind: cidr", "  address: 10.0.0.0/24",
+            "  filters: tcp/80, tcp/8000-8100", "  grants: 2",
+            "resource: wiki", "  kind: dns", "  address: " + LONG_DNS,
+            "  filters: tcp/443, icmp", "  grants: 1",
+            "resource: net", "  kind: internet", "  address: internet",
+            "  filters: (all traffic)", "  grants: 0"]
+    check(rc == 0 and [ln for ln in lines if ln] == want, "resources: wg-show-like text",
+          f"rc={rc}\n{out}{err}")
+    check(srv.commands[-5:] == ["/wgate/resources", "/wgate/resources,3", "/wgate/resource,web",
+                                "/wgate/resource,wiki", "/wgate/resource,net"],
+          "resources: lists the names page by page, then asks for each", srv.commands[-5:])
+    rc, out, _ = run("--socket", sock, "--json", "resources")
+    want = [dict(r, address=LONG_DNS if r["name"] == "wiki" else r["address"])
+            for r in sample_resources()]
+    check(rc == 0 and json.loads(out) == want,
+          "resources --json: objects with name, the address in one piece", out)
+
+    rc, out, err = run("--socket", sock, "access")
+    lines = out.splitlines()
+    want = ["peer" + " " * 42 + "resource  expires",
+            f"{K1}  web       2030-01-01T00:00:00Z",
+            f"{K1}  wiki      never",
+            f"{K2}  web       2020-01-01T00:00:00Z (expired)"]
+    check(rc == 0 and lines == want, "access: a table of peer, resource, expiry",
+          f"rc={rc}\n{out}{err}")
+    check(srv.commands[-2:] == ["/wgate/access", "/wgate/access,3"],
+          "access: /wgate/access page by page", srv.commands[-2:])
+    rc, out, _ = run("--socket", sock, "--json", "access")
+    check(rc == 0 and json.loads(out) == [
+        {"public_key": K1, "resource": "web", "expires_at": 1893456000, "expired": False},
+        {"public_key": K1, "resource": "wiki", "expires_at": None, "expired": False},
+        {"public_key": K2, "resource": "web", "expires_at": 1577836800, "expired": True}],
+        "access --json", out)
+    rc, out, _ = run("--socket", sock, "access", K2)
+    check(rc == 0 and out.splitlines()[1:] == [f"{K2}  web       2020-01-01T00:00:00Z (expired)"]
+          and srv.commands[-2:] == [f"/wgate/access,{K2}", f"/wgate/access,{K2},1"],
+          "access KEY: that peer's grants (/wgate/access,KEY)", f"{out}{srv.commands[-2:]}")
+    rc, _, err = run("--socket", sock, "access", "nokey")
+    check(rc == 64 and "KEY" in err, "access with a bad KEY: exit 64", f"rc={rc} {err}")
+
+
+def paging_resources_access(sock):
+    """Long lists over several pages; nothing; a resource gone meanwhile."""
+    many_res = [dict(sample_resources()[0], name=f"r{i:03d}") for i in range(450)]
+    many_acc = [(K1, f"r{i:03d}", 0) for i in range(250)]
+    replies = dict(resource_replies(many_res), **access_replies(many_acc))
+    srv = FakeTelemetry(sock, replies).start()
+    try:
+        rc, out, _ = run("--socket", sock, "--json", "resources")
+        got = [r["name"] for r in json.loads(out)] if rc == 0 else None
+        check(got == [r["name"] for r in many_res], "resources: 450 over 3 pages",
+              f"rc={rc} {got and len(got)}")
+        rc, out, _ = run("--socket", sock, "--json", "access")
+        got = [g["resource"] for g in json.loads(out)] if rc == 0 else None
+        check(got == [r for _, r, _ in many_acc], "access: 250 grants over 3 pages",
+              f"rc={rc} {got and len(got)}")
+        rc, out, _ = run("--socket", sock, "--json", "access", K1)
+        got = [g["resource"] for g in json.loads(out)] if rc == 0 else None
+        check(got == [r for _, r, _ in many_acc] and srv.commands[-1] == f"/wgate/access,{K1},250",
+              "access KEY: 250 grants over 3 pages", f"rc={rc} {srv.commands[-1]}")
+    finally:
+        srv.stop()
+
+    replies = dict(resource_replies([]), **access_replies([]))
+    srv = FakeTelemetry(sock, replies).start()
+    try:
+        rc, out, _ = run("--socket", sock, "resources")
+        check(rc == 0 and out.strip() == "no resources", "resources: none", out)
+        rc, out, _ = run("--socket", sock, "access")
+        check(rc == 0 and out.strip() == "no grants", "access: none", out)
+    finally:
+        srv.stop()
+
+    replies = resource_replies(sample_resources())
+    replies["/wgate/resource"] = lambda n: None if n == "web" else sample_resources()[2]
+    replies["/wgate/access"] = lambda params: ["malformed"]
+    srv = FakeTelemetry(sock, replies).start()
+    try:
+        rc, out, _ = run("--socket", sock, "resources")
+        check(rc == 0 and "resource: web" not in out and "  kind: internet" in out,
+              "resources: one gone meanwhile is skipped", out)
+        rc, out, err = run("--socket", sock, "access")
+        check(rc == 1 and "malformed" in err, "access: a malformed item: exit 1", f"rc={rc} {err}")
+    finally:
+        srv.stop()
 
 
 def main():
@@ -117,6 +214,8 @@ def main():
               "unknown telemetry command: exit 1", f"rc={rc} err={err}")
         rc, out, _ = run("--socket", sock, "raw", "/")
         check(rc == 0 and "/wgate/peers" in json.loads(out), "raw /: the command list", out)
+
+        resources_and_access(sock, srv)
     finally:
         srv.stop()
 
@@ -188,6 +287,8 @@ def main():
                   f"peers as {shape}", out)
         finally:
             srv.stop()
+
+    paging_resources_access(sock)
 
     # DPDK closes new connections at once when it has too many clients.
     srv = FakeTelemetry(sock, {}, close_at_once=True).start()
