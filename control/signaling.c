@@ -128,14 +128,17 @@ static int publish(void)
 
 /* ---------------- connection plumbing ---------------- */
 
-static void ev_add_read(void *p) { (void)p; sig.want_read = true; }
-static void ev_del_read(void *p) { (void)p; sig.want_read = false; }
-static void ev_add_write(void *p) { (void)p; sig.want_write = true; }
-static void ev_del_write(void *p) { (void)p; sig.want_write = false; }
+/* The event hooks get their context (ev.data): a context being torn down
+ * (the sentinel's, after the master's has replaced it) must not touch the
+ * flags of the current one. */
+static void ev_add_read(void *p) { if (p == sig.ac) sig.want_read = true; }
+static void ev_del_read(void *p) { if (p == sig.ac) sig.want_read = false; }
+static void ev_add_write(void *p) { if (p == sig.ac) sig.want_write = true; }
+static void ev_del_write(void *p) { if (p == sig.ac) sig.want_write = false; }
 static void ev_cleanup(void *p)
 {
-	(void)p;
-	sig.want_read = sig.want_write = false;
+	if (p == sig.ac)
+		sig.want_read = sig.want_write = false;
 }
 
 static void down(const char *why)
@@ -195,14 +198,17 @@ static bool connect_to(const char *host, uint16_t port)
 		down(msg);
 		return false;
 	}
+	sig.ac = ac;
+	sig.want_read = sig.want_write = false;
+	ac->ev.data = ac;
 	ac->ev.addRead = ev_add_read;
 	ac->ev.delRead = ev_del_read;
 	ac->ev.addWrite = ev_add_write;
 	ac->ev.delWrite = ev_del_write;
 	ac->ev.cleanup = ev_cleanup;
+	/* Asks for the first write event: the connect's completion. */
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	sig.ac = ac;
 	sig.deadline = now_ns() + CONNECT_TIMEOUT_NS;
 	return true;
 }
