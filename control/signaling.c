@@ -281,6 +281,33 @@ static void queue_ref(const char *ref_json)
 	sig.refs[sig.n_refs++] = m;
 }
 
+/* Refused events are logged at most REFUSED_LOG_PER_S a second: a stream
+ * full of garbage must not flood the log. The rest are counted and the
+ * count logged with the next line that gets through. */
+#define REFUSED_LOG_PER_S	10
+
+static void refused(const char *why)
+{
+	static uint64_t window, shown, hidden;
+	uint64_t now = now_ns() / 1000000000ULL;
+
+	sig.events_refused++;
+	if (now != window) {
+		window = now;
+		shown = 0;
+	}
+	if (shown++ >= REFUSED_LOG_PER_S) {
+		hidden++;
+		return;
+	}
+	if (hidden) {
+		WG_LOG(WARN, MOD, "%lu more event(s) refused, not logged (rate limit)",
+		       (unsigned long)hidden);
+		hidden = 0;
+	}
+	WG_LOG(WARN, MOD, "event %s refused: %s", sig.last_id, why);
+}
+
 static void apply_entry(const redisReply *entry)
 {
 	struct wg_sig_result res;
@@ -302,14 +329,12 @@ static void apply_entry(const redisReply *entry)
 			    fields->element[i + 1]->type == REDIS_REPLY_STRING)
 				msg = fields->element[i + 1];
 	if (!msg) {
-		sig.events_refused++;
-		WG_LOG(WARN, MOD, "event %s refused: no field \"msg\"", sig.last_id);
+		refused("no field \"msg\"");
 		return;
 	}
 	int rc = wg_sig_apply(sig.state, msg->str, msg->len, &res, why, sizeof(why));
 	if (rc) {
-		sig.events_refused++;
-		WG_LOG(WARN, MOD, "event %s refused: %s", sig.last_id, why);
+		refused(why);
 		return;
 	}
 	sig.events_applied++;

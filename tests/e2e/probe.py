@@ -39,12 +39,6 @@
       (default 0.2);
       prints one line per attempt: "<time - EXPIRY> <result> <elapsed>".
 
-  probe.py until HOST PORT WANT [TIMEOUT]
-      Prints "ready", then a TCP connect (timeout 0.2 s) every 2 ms until one
-      ends with WANT ("connected" or an errno name such as EHOSTUNREACH);
-      prints the unix time (s, float) it first did, or "never" after
-      TIMEOUT s (default 5). For timing how soon a change reaches packets.
-
   probe.py held HOST PORT AT [WAIT]
       Opens a TCP connection now (an HTTP server at HOST:PORT), sleeps until
       unix time AT, then sends a request; prints "connect <result>" and then
@@ -409,22 +403,8 @@ def held(host, port, at, wait=2.0):
     return 0
 
 
-def until(host, port, want, timeout=5):
-    say("ready")
-    end = time.monotonic() + float(timeout)
-    while time.monotonic() < end:
-        res, _ = connect_once(host, port, 0.2)
-        if res == want:
-            say("%.6f" % time.time())
-            return 0
-        time.sleep(0.002)
-    say("never")
-    return 1
-
-
 CMDS = {
     "connect": connect,
-    "until": until,
     "capture": capture,
     "icmp-listen": icmp_listen,
     "flood": flood,

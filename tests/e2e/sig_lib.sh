@@ -2,7 +2,8 @@
 # redis-server in the gateway's namespace (the gateway reaches it on that
 # namespace's loopback), the [Signaling] section, and wgatectl pointed at it.
 
-SIG_PORT=$((20000 + ${E2E_ID//[!0-9]/} % 20000))
+_sig_n=${E2E_ID//[!0-9]/}
+SIG_PORT=$((20000 + 10#${_sig_n:-0} % 20000))
 # A fixed-looking id per run: 64 hex digits.
 SIG_GID=$(printf '%s' "wgate-e2e-$E2E_ID" | sha256sum | cut -c1-64)
 SIG_URL=redis://127.0.0.1:$SIG_PORT/0
