@@ -595,19 +595,6 @@ gw_start_wgate() {
 		bail "wgate --check accepts the generated config" "$out" "config: $conf"
 	e2e_spawn wgate "$log" "$NS_GW" "$WGATE_BIN" -c "$conf"
 	GW_PID=$E2E_LAST_PID
-	# The tap device appears once wgate's EAL has made it: then it joins
-	# g0 on a bridge, so its frames reach the switch like g0's would. The
-	# kernel end starts with the port's own MAC, which a bridge would take
-	# for its host's and never forward: it gets another one.
-	if [[ -n ${GW_WAN_TAP:-} ]]; then
-		wait_until 20 in_gw ip link show gtap0 >/dev/null 2>&1 ||
-			bail "wgate creates its tap port gtap0" "$(tail -n 30 "$log")"
-		ip -n "$NS_GW" link set gtap0 address 02:00:00:00:7a:01 &&
-			ip -n "$NS_GW" link add brw type bridge stp_state 0 forward_delay 0 mcast_snooping 0 &&
-			ip -n "$NS_GW" link set g0 master brw &&
-			ip -n "$NS_GW" link set gtap0 master brw &&
-			ip -n "$NS_GW" link set brw up || bail "bridge gtap0 to g0"
-	fi
 	local deadline=$((SECONDS + ${GW_START_TIMEOUT:-30}))
 	until grep -q ready "$log" 2>/dev/null; do
 		if ! kill -0 "$GW_PID" 2>/dev/null; then
@@ -618,6 +605,20 @@ gw_start_wgate() {
 			bail "wgate logs 'ready' within ${GW_START_TIMEOUT:-30}s" "$(tail -n 30 "$log")"
 		sleep 0.2
 	done
+	# Once wgate is ready (its tap port configured and started, so the PMD
+	# sets no MAC any more) the tap device joins g0 on a bridge, so its
+	# frames reach the switch like g0's would. The kernel end has the
+	# port's own MAC, which a bridge would take for its host's and never
+	# forward: it gets another one.
+	if [[ -n ${GW_WAN_TAP:-} ]]; then
+		wait_until 20 in_gw ip link show gtap0 >/dev/null 2>&1 ||
+			bail "wgate creates its tap port gtap0" "$(tail -n 30 "$log")"
+		ip -n "$NS_GW" link set gtap0 address 02:00:00:00:7a:01 &&
+			ip -n "$NS_GW" link add brw type bridge stp_state 0 forward_delay 0 mcast_snooping 0 &&
+			ip -n "$NS_GW" link set g0 master brw &&
+			ip -n "$NS_GW" link set gtap0 master brw &&
+			ip -n "$NS_GW" link set brw up || bail "bridge gtap0 to g0"
+	fi
 	wait_until 10 "$WGATECTL_BIN" --socket "$GW_SOCK" status ||
 		bail "wgatectl status says ready" "$("$WGATECTL_BIN" --socket "$GW_SOCK" status 2>&1)" \
 			"$(tail -n 30 "$log")"
