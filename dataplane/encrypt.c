@@ -45,10 +45,11 @@ static bool inner_destination(const uint8_t *p, uint32_t len, struct wg_ipaddr *
 #define TOO_BIG_BURST	20
 #define TOO_BIG_RATE	20
 
-/* A resource sent more than the client's tunnel carries and did not allow
- * fragmenting it (IPv4 DF, or IPv6): answer as a router does (IPv4: type 3
- * code 4; IPv6: packet too big), so its TCP lowers the MSS (path MTU
- * discovery). IPv4 without DF goes to dp_fragment_to_peer instead. */
+/* A resource sent more than the client's tunnel carries, and the packet
+ * could not be fragmented (IPv4 DF, or IPv6): answer as a router does (IPv4:
+ * type 3 code 4; IPv6: packet too big), so its TCP lowers the MSS (path MTU
+ * discovery). Anything else too big (IPv4 without DF that would need more
+ * than WG_FRAG_MAX pieces) is dropped: wg_icmp_too_big_build refuses it. */
 static void too_big(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
 {
 	struct dp_peer_stats *st = &w->peer_stats[peer->slot];
@@ -178,13 +179,9 @@ static bool prepare(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *pee
 		return false;
 	}
 	if (m->data_len > peer->mtu) {
-		/* IPv4 without DF: the sender allowed fragmentation, so the
-		 * gateway fragments as a router would (frag.c); with DF, or
-		 * IPv6, the sender learns the MTU. */
-		const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-		if (ip[0] >> 4 == 4 && !(ip[6] & 0x40))
-			dp_fragment_to_peer(w, peer, m);
-		else
+		/* Fragmented as a router would where the sender allows it
+		 * (frag.c); otherwise the sender learns the MTU. */
+		if (!dp_fragment_to_peer(w, peer, m))
 			too_big(w, peer, m);
 		return false;
 	}
@@ -200,25 +197,23 @@ static bool prepare(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *pee
 	return true;
 }
 
-void dp_encrypt_to_peer(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *peer)
-{
-	struct enc_item it;
-
-	if (prepare(w, m, peer, &it))
-		seal_burst(w, &it, 1);
-}
-
 void dp_encrypt_list_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf **ms,
 			     unsigned int n)
 {
 	struct enc_item items[DP_BURST];
 	unsigned int k = 0;
 
-	for (unsigned int i = 0; i < n && i < DP_BURST; i++)
+	RTE_ASSERT(n <= DP_BURST);
+	for (unsigned int i = 0; i < n; i++)
 		if (prepare(w, ms[i], peer, &items[k]))
 			k++;
 	if (k)
 		seal_burst(w, items, k);
+}
+
+void dp_encrypt_to_peer(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *peer)
+{
+	dp_encrypt_list_to_peer(w, peer, &m, 1);
 }
 
 void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)

@@ -16,20 +16,21 @@
 #include "dataplane/pipeline.h"
 #include "lib/net/ip_frag.h"
 
-void dp_fragment_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
+/* All fragments of a packet are sealed as one burst. */
+_Static_assert(WG_FRAG_MAX <= DP_BURST, "a packet's fragments must fit one burst");
+
+bool dp_fragment_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
 {
 	struct wg_frag f[WG_FRAG_MAX];
 	struct rte_mbuf *out[WG_FRAG_MAX];
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	size_t n = wg_ipv4_fragment(p, m->data_len, peer->mtu, f, WG_FRAG_MAX);
 
-	if (!n) {
-		dp_drop(w, m, WG_CNT_DROP_TOO_BIG);
-		return;
-	}
+	if (!n)
+		return false;
 	if (rte_pktmbuf_alloc_bulk(m->pool, out, (unsigned int)n)) {
 		dp_drop(w, m, WG_CNT_DROP_FRAG_NO_MBUF);
-		return;
+		return true;
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *d = (uint8_t *)rte_pktmbuf_append(out[i], (uint16_t)(f[i].hdr_len + f[i].len));
@@ -39,15 +40,14 @@ void dp_fragment_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_m
 		if (unlikely(!d)) {
 			rte_pktmbuf_free_bulk(out, (unsigned int)n);
 			dp_drop(w, m, WG_CNT_DROP_FRAG_NO_MBUF);
-			return;
+			return true;
 		}
 		memcpy(d, f[i].hdr, f[i].hdr_len);
 		memcpy(d + f[i].hdr_len, p + f[i].off, f[i].len);
-		memcpy(dp_priv(out[i]), dp_priv(m), sizeof(struct dp_mbuf_priv));
-		out[i]->port = m->port;
 	}
 	rte_pktmbuf_free(m);
 	dp_count(w, WG_CNT_FRAGMENTED);
 	w->cnt->v[WG_CNT_FRAGMENTS_MADE] += n;
 	dp_encrypt_list_to_peer(w, peer, out, (unsigned int)n);
+	return true;
 }

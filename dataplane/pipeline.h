@@ -18,14 +18,15 @@ void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* encrypt.c: seal one inner packet for a known peer and send it (replies the
  * gateway makes itself: echo replies, ICMP errors). */
 void dp_encrypt_to_peer(struct dp_worker *w, struct rte_mbuf *m, struct dp_peer *peer);
-/* encrypt.c: seal n inner packets for one peer as one burst (the fragments
- * of one packet). */
+/* encrypt.c: seal n (<= DP_BURST) inner packets for one peer as one burst
+ * (the fragments of one packet). */
 void dp_encrypt_list_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf **ms,
 			     unsigned int n);
-/* frag.c: an IPv4 packet (DF clear) larger than peer's MTU, split into
- * fragments that are sealed and sent; dropped and counted when it cannot be.
- * Consumes m. */
-void dp_fragment_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m);
+/* frag.c: a packet larger than peer's MTU that may be fragmented (IPv4, DF
+ * clear, at most WG_FRAG_MAX pieces) is split, and the fragments are sealed
+ * and sent (m consumed, true). false, m untouched: it may not or cannot be
+ * fragmented. */
+bool dp_fragment_to_peer(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m);
 /* policy.c: zero trust. Each returns true when the packet may go on;
  * otherwise it has been refused (ICMP error to the client, rate-limited)
  * or dropped, and counted. */

@@ -128,7 +128,7 @@ static void ipv4_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 		return;
 	}
 	wg_ipaddr_from_v4(&dp_priv(m)->src, &ip->src_addr);
-	dp_priv(m)->outer_ecn = ip->type_of_service & DP_ECN_MASK;
+	dp_priv(m)->outer_ecn = dp_ecn_get((const uint8_t *)ip);
 	rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 	wireguard_in(w, m, sizeof(struct rte_ether_hdr) + ihl, udp, out);
 }
@@ -182,7 +182,7 @@ static void ipv6_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 		return;
 	}
 	wg_ipaddr_from_v6(&dp_priv(m)->src, ip6->src_addr);
-	dp_priv(m)->outer_ecn = (uint8_t)(rte_be_to_cpu_32(ip6->vtc_flow) >> 20) & DP_ECN_MASK;
+	dp_priv(m)->outer_ecn = dp_ecn_get((const uint8_t *)ip6);
 	rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 	wireguard_in(w, m, sizeof(struct rte_ether_hdr) + sizeof(*ip6), udp, out);
 }
