@@ -147,6 +147,7 @@ int main(int argc, char **argv)
 		WG_LOG(ERR, "main", "start-up failed: %s", strerror(-rc));
 		goto out;
 	}
+	ctl.running = cfg;
 	ctl.effective = cfg;
 	if (ctl_sig_init(cfg)) {
 		rc = -EINVAL;

@@ -44,10 +44,12 @@ struct ctl_state {
 	uint32_t n_peers;
 	uint64_t started_unix;
 	bool ready;
+	/* The configuration the gateway started with: main's, freed by main. */
+	const struct wg_config *running;
 	/* The peers, resources and grants now applied: the file's, merged
-	 * with the signaling store's. Replaced (never modified) by the
-	 * control loop under ctl_lock; the telemetry thread reads it under
-	 * ctl_lock. Owned here: the replaced one is freed. */
+	 * with the signaling store's. Replaced (never modified) by ctl_apply
+	 * under ctl_lock, which frees the one it replaces unless that is
+	 * running; the telemetry thread reads it under ctl_lock. */
 	struct wg_config *effective;
 };
 

@@ -52,29 +52,29 @@ void ctl_reload(const char *path, const struct wg_config *running)
 	if (needs_restart(running, cfg))
 		WG_LOG(WARN, "reload", "SIGHUP: changes to [Interface], [Dataplane] or [Port]"
 		       " need a restart; applying peers, resources and grants only");
-	if (ctl_sig_active()) {
-		/* The Redis state is laid over the new file; signaling owns it. */
-		size_t n_res = cfg->n_resources, n_acc = cfg->n_access;
-		rc = ctl_sig_set_base(cfg);
-		if (rc)
-			WG_LOG(ERR, "reload", "SIGHUP: applying %s failed (%s)", path, strerror(-rc));
-		else
-			WG_LOG(INFO, "reload", "SIGHUP: %s applied with the Redis state over it:"
-			       " %u peer(s); the file has %zu resource(s), %zu grant(s)", path,
-			       ctl.n_peers, n_res, n_acc);
-		return;
-	}
-	rc = ctl_peers_sync(cfg);
-	if (!rc)
-		rc = ctl_policy_apply(cfg);
+	/* Counted now: cfg goes to ctl_apply (or to signaling, which lays the
+	 * Redis state over it). */
+	size_t n_res = cfg->n_resources, n_acc = cfg->n_access;
+	bool sig = ctl_sig_active();
+
+	rc = sig ? ctl_sig_set_base(cfg) : ctl_apply(cfg);
 	if (rc)
 		WG_LOG(ERR, "reload", "SIGHUP: applying %s failed (%s); some changes may be"
 		       " missing until the next reload", path, strerror(-rc));
 	else
-		WG_LOG(INFO, "reload", "SIGHUP: %s applied: %u peer(s), %zu resource(s),"
-		       " %zu grant(s)", path, ctl.n_peers, cfg->n_resources, cfg->n_access);
-	/* Applied or partly applied: what the telemetry shows from now on. */
-	if (ctl.effective != running)
+		WG_LOG(INFO, "reload", "SIGHUP: %s applied%s: %u peer(s); the file has %zu"
+		       " resource(s), %zu grant(s)", path, sig ? " with the Redis state over it" : "",
+		       ctl.n_peers, n_res, n_acc);
+}
+
+int ctl_apply(struct wg_config *cfg)
+{
+	int rc = ctl_peers_sync(cfg);
+
+	if (!rc)
+		rc = ctl_policy_apply(cfg);
+	if (ctl.effective != ctl.running)
 		wg_config_free(ctl.effective);
 	ctl.effective = cfg;
+	return rc;
 }

@@ -10,4 +10,10 @@ struct wg_config;
  * running: the configuration the gateway started with. */
 void ctl_reload(const char *path, const struct wg_config *running);
 
+/* Applies cfg's peers, resources and grants (SIGHUP, signaling): peers
+ * synced (sessions kept, a removed peer's closed), grant tables rebuilt and
+ * published. cfg becomes ctl.effective (ownership taken), also when
+ * applying failed part-way. 0 or -errno. Control lcore, under ctl_lock. */
+int ctl_apply(struct wg_config *cfg);
+
 #endif

@@ -27,7 +27,7 @@
 #include <hiredis/hiredis.h>
 
 #include "control/peers.h"
-#include "control/policy.h"
+#include "control/reload.h"
 #include "lib/config/config.h"
 #include "lib/signal/gateway_id.h"
 #include "lib/signal/merge.h"
@@ -71,22 +71,12 @@ static struct {
 	uint64_t attempts;
 
 	char last_id[64];		/* stream position: last entry applied */
-	bool read_inflight;
 	bool dirty;			/* state changed since the last publish */
 	uint64_t next_heartbeat;
 	char *refs[MAX_PENDING_REFS];	/* authorization_created to send */
 	unsigned int n_refs;
-	uint64_t events_applied, events_refused;
 	uint64_t started_unix;
 } sig;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* ---------------- applying ---------------- */
 
@@ -107,18 +97,14 @@ static int publish(void)
 	int rc;
 
 	if (!merged) {
+		rc = -errno;
 		WG_LOG(ERR, MOD, "cannot merge the Redis state over the config: %s", why);
-		return -errno;
+		return rc;
 	}
-	rc = ctl_peers_sync(merged);
-	if (!rc)
-		rc = ctl_policy_apply(merged);
+	rc = ctl_apply(merged);
 	if (rc)
 		WG_LOG(ERR, MOD, "applying the Redis state failed (%s); retrying with the next"
 		       " change", strerror(-rc));
-	if (ctl.effective && ctl.effective != sig.base && ctl.effective != sig.base_owned)
-		wg_config_free(ctl.effective);
-	ctl.effective = merged;
 	if (rep.grants_unresolved)
 		WG_LOG(DEBUG, MOD, "%zu grant(s) name no known client or resource yet",
 		       rep.grants_unresolved);
@@ -141,9 +127,27 @@ static void ev_cleanup(void *p)
 		sig.want_read = sig.want_write = false;
 }
 
+/* The current context stops being ours. forget(): hiredis is freeing it;
+ * detach(): we will, so it must not call back into us either. */
+static void forget(void)
+{
+	sig.ac = NULL;
+	sig.want_read = sig.want_write = false;
+}
+
+static redisAsyncContext *detach(void)
+{
+	redisAsyncContext *ac = sig.ac;
+
+	forget();
+	if (ac)
+		ac->onDisconnect = NULL;
+	return ac;
+}
+
 static void down(const char *why)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ctl_now_ns();
 
 	if (sig.was_up || sig.attempts == 1)
 		WG_LOG(WARN, MOD, "Redis %s: %s; the data plane keeps the last state, retrying"
@@ -154,7 +158,6 @@ static void down(const char *why)
 	sig.was_up = false;
 	sig.phase = IDLE;
 	sig.deadline = 0;
-	sig.read_inflight = false;
 	sig.next_try = now + sig.backoff;
 	sig.backoff = sig.backoff * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : sig.backoff * 2;
 }
@@ -162,14 +165,10 @@ static void down(const char *why)
 /* Drops the connection from outside a hiredis callback. */
 static void drop(const char *why)
 {
-	redisAsyncContext *ac = sig.ac;
+	redisAsyncContext *ac = detach();
 
-	sig.ac = NULL;
-	if (ac) {
-		ac->onDisconnect = NULL;
+	if (ac)
 		redisAsyncFree(ac);
-	}
-	sig.want_read = sig.want_write = false;
 	down(why);
 }
 
@@ -178,14 +177,13 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 	/* hiredis frees ac after this returns. */
 	if (ac != sig.ac)
 		return;
-	sig.ac = NULL;
-	sig.want_read = sig.want_write = false;
+	forget();
 	down(status == REDIS_OK ? "disconnected" : (ac->errstr[0] ? ac->errstr : "connection lost"));
 }
 
 static void on_connect(const redisAsyncContext *ac, int status);
 
-static bool connect_to(const char *host, uint16_t port)
+static void connect_to(const char *host, uint16_t port)
 {
 	redisAsyncContext *ac = redisAsyncConnect(host, port);
 
@@ -196,7 +194,7 @@ static bool connect_to(const char *host, uint16_t port)
 		if (ac)
 			redisAsyncFree(ac);
 		down(msg);
-		return false;
+		return;
 	}
 	sig.ac = ac;
 	sig.want_read = sig.want_write = false;
@@ -209,8 +207,7 @@ static bool connect_to(const char *host, uint16_t port)
 	/* Asks for the first write event: the connect's completion. */
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
-	sig.deadline = now_ns() + CONNECT_TIMEOUT_NS;
-	return true;
+	sig.deadline = ctl_now_ns() + CONNECT_TIMEOUT_NS;
 }
 
 /* An error reply, or none (the connection went): logged, connection dropped. */
@@ -224,10 +221,7 @@ static bool reply_bad(redisAsyncContext *ac, const redisReply *r, const char *wh
 		return true;	/* disconnecting: on_disconnect reports */
 	snprintf(msg, sizeof(msg), "%s: %.*s", what, (int)r->len, r->str);
 	if (ac == sig.ac) {
-		sig.ac = NULL;
-		((redisAsyncContext *)ac)->onDisconnect = NULL;
-		redisAsyncDisconnect(ac);
-		sig.want_read = sig.want_write = false;
+		redisAsyncDisconnect(detach());
 		down(msg);
 	}
 	return true;
@@ -239,7 +233,7 @@ static void read_next(void);
 
 static void flush_writes(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ctl_now_ns();
 
 	for (unsigned int i = 0; i < sig.n_refs; i++) {
 		redisAsyncCommand(sig.ac, NULL, NULL, "XADD %s MAXLEN ~ " REPLIES_MAXLEN " * msg %s",
@@ -289,9 +283,8 @@ static void queue_ref(const char *ref_json)
 static void refused(const char *why)
 {
 	static uint64_t window, shown, hidden;
-	uint64_t now = now_ns() / 1000000000ULL;
+	uint64_t now = ctl_now_ns() / 1000000000ULL;
 
-	sig.events_refused++;
 	if (now != window) {
 		window = now;
 		shown = 0;
@@ -337,7 +330,6 @@ static void apply_entry(const redisReply *entry)
 		refused(why);
 		return;
 	}
-	sig.events_applied++;
 	sig.dirty = true;
 	WG_LOG(DEBUG, MOD, "event %s applied: %s", sig.last_id, wg_sig_event_name(res.event));
 	if (res.event == WG_SIG_EV_CREATE_AUTHORIZATION)
@@ -351,7 +343,6 @@ static void on_xread(redisAsyncContext *ac, void *r_, void *priv)
 	(void)priv;
 	if (ac != sig.ac)
 		return;
-	sig.read_inflight = false;
 	sig.deadline = 0;
 	if (reply_bad(ac, r, "XREAD"))
 		return;
@@ -378,8 +369,7 @@ static void read_next(void)
 			      count, block, sig.k_events, sig.last_id[0] ? sig.last_id : "0-0")
 	    != REDIS_OK)
 		return;
-	sig.read_inflight = true;
-	sig.deadline = now_ns() + (uint64_t)XREAD_BLOCK_MS * 1000000ULL + REPLY_TIMEOUT_NS;
+	sig.deadline = ctl_now_ns() + (uint64_t)XREAD_BLOCK_MS * 1000000ULL + REPLY_TIMEOUT_NS;
 }
 
 /* ---------------- loading ---------------- */
@@ -458,7 +448,6 @@ static void on_load(redisAsyncContext *ac, void *r_, void *priv)
 
 static void start_load(void)
 {
-	sig.phase = CONNECTING;
 	if (sig.url.password[0]) {
 		if (sig.url.user[0])
 			redisAsyncCommand(sig.ac, NULL, NULL, "AUTH %s %s", sig.url.user,
@@ -474,7 +463,7 @@ static void start_load(void)
 	redisAsyncCommand(sig.ac, NULL, NULL, "HGETALL %s", sig.k_grants);
 	redisAsyncCommand(sig.ac, NULL, NULL, "XREVRANGE %s + - COUNT 1", sig.k_events);
 	redisAsyncCommand(sig.ac, on_load, NULL, "EXEC");
-	sig.deadline = now_ns() + REPLY_TIMEOUT_NS;
+	sig.deadline = ctl_now_ns() + REPLY_TIMEOUT_NS;
 }
 
 /* ---------------- sentinel ---------------- */
@@ -501,9 +490,7 @@ static void on_master(redisAsyncContext *ac, void *r_, void *priv)
 	host[r->element[0]->len] = '\0';
 	port = strtoul(r->element[1]->str, NULL, 10);
 	/* Done with the sentinel; the master connection replaces it. */
-	sig.ac = NULL;
-	ac->onDisconnect = NULL;
-	redisAsyncDisconnect(ac);
+	redisAsyncDisconnect(detach());
 	WG_LOG(INFO, MOD, "sentinel: master %s is %s:%lu", sig.url.master, host, port);
 	sig.phase = CONNECTING;
 	connect_to(host, (uint16_t)port);
@@ -519,15 +506,14 @@ static void on_connect(const redisAsyncContext *ac_, int status)
 		return;
 	if (status != REDIS_OK) {
 		/* hiredis frees ac after this callback. */
-		sig.ac = NULL;
-		sig.want_read = sig.want_write = false;
+		forget();
 		down(ac->errstr[0] ? ac->errstr : "connect failed");
 		return;
 	}
 	if (sig.phase == SENTINEL) {
 		redisAsyncCommand(ac, on_master, NULL, "SENTINEL get-master-addr-by-name %s",
 				  sig.url.master);
-		sig.deadline = now_ns() + REPLY_TIMEOUT_NS;
+		sig.deadline = ctl_now_ns() + REPLY_TIMEOUT_NS;
 		return;
 	}
 	start_load();
@@ -536,21 +522,15 @@ static void on_connect(const redisAsyncContext *ac_, int status)
 static void try_connect(void)
 {
 	sig.attempts++;
-	if (sig.url.sentinel) {
-		sig.phase = SENTINEL;
-		connect_to(sig.url.host, sig.url.port);
-	} else {
-		sig.phase = CONNECTING;
-		connect_to(sig.url.host, sig.url.port);
-	}
+	/* A sentinel URL names the sentinel: it is asked for the master. */
+	sig.phase = sig.url.sentinel ? SENTINEL : CONNECTING;
+	connect_to(sig.url.host, sig.url.port);
 }
 
-unsigned int ctl_sig_poll(uint64_t now)
+unsigned int ctl_sig_poll(uint64_t t)
 {
-	(void)now;
 	if (!sig.active)
 		return 0;
-	uint64_t t = now_ns();
 
 	if (!sig.ac) {
 		if (sig.phase == IDLE && t >= sig.next_try)
@@ -618,34 +598,23 @@ bool ctl_sig_active(void)
 
 int ctl_sig_set_base(struct wg_config *base)
 {
-	struct wg_config *old = sig.base_owned;
-
-	sig.base = base;
-	sig.base_owned = base;
-	int rc = publish();
-	/* The old base may still be what ctl.effective was before publish()
-	 * replaced it; it is not referenced any more. */
-	wg_config_free(old);
-	return rc;
+	/* Nothing points into the old base: what is applied is a deep copy. */
+	wg_config_free(sig.base_owned);
+	sig.base = sig.base_owned = base;
+	return publish();
 }
 
 void ctl_sig_free(void)
 {
 	if (!sig.active)
 		return;
-	if (sig.ac) {
-		redisAsyncContext *ac = sig.ac;
-		sig.ac = NULL;
-		ac->onDisconnect = NULL;
-		redisAsyncFree(ac);
-	}
+	if (sig.ac)
+		redisAsyncFree(detach());
 	for (unsigned int i = 0; i < sig.n_refs; i++)
 		free(sig.refs[i]);
 	sig.n_refs = 0;
 	wg_sig_state_free(sig.state);
 	sig.state = NULL;
-	if (ctl.effective == sig.base_owned)
-		ctl.effective = NULL;
 	wg_config_free(sig.base_owned);
 	sig.base_owned = NULL;
 	sig.active = false;

@@ -25,9 +25,9 @@ struct wg_config;
  * the URL or the gateway id cannot be used (logged). */
 int ctl_sig_init(const struct wg_config *base);
 bool ctl_sig_active(void);
-/* One step: connection I/O, reconnects, heartbeat. Returns work done (0 =
- * idle). */
-unsigned int ctl_sig_poll(uint64_t now_ns);
+/* One step at now (ctl_now_ns()): connection I/O, reconnects, deadlines,
+ * heartbeat. Returns work done (0 = idle). */
+unsigned int ctl_sig_poll(uint64_t now);
 /* SIGHUP: base is the new file config; the Redis state is laid over it and
  * applied. Takes ownership of base. 0 or -errno. */
 int ctl_sig_set_base(struct wg_config *base);
