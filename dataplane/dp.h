@@ -117,11 +117,11 @@ struct dp_peer_stats {
 	struct wg_tbucket icmp_errors;	/* rate limit of errors sent to this client */
 	/* The last flow the policy allowed for this client (resource side:
 	 * address, protocol, port), valid for the table of that generation
-	 * until no grant of it can have lapsed (wg_pol_table_stable_until).
+	 * until no grant of it can have lapsed (table.h: stable_until).
 	 * Both directions of a flow share it. A bulk flow then pays the
 	 * policy's lookup once, not per packet; refusals are never cached. */
 	struct {
-		uint64_t gen;		/* wg_pol_table_gen; 0 = empty */
+		uint64_t gen;		/* the table's gen; 0 = empty */
 		uint64_t until_ns;
 		struct wg_ipaddr resource;
 		uint8_t proto;

@@ -87,13 +87,6 @@ struct wg_pol_table *wg_pol_table_build(const struct wg_pol_grant *grants, size_
 void wg_pol_table_free(struct wg_pol_table *t);
 /* The n the table was built from (every grant, whatever its kind). */
 size_t wg_pol_table_grants(const struct wg_pol_table *t);
-/* A number no other table built by this process has (0 for NULL), for
- * caches keyed by table: a freed table's address may come back. */
-uint64_t wg_pol_table_gen(const struct wg_pol_table *t);
-/* Every decision of the table is the same for any now <= this (no grant
- * lapses before); UINT64_MAX when no grant expires. What makes caching a
- * decision safe. */
-uint64_t wg_pol_table_stable_until(const struct wg_pol_table *t);
 
 /* What one packet is about, from the resource's side. The caller fills it
  * for the direction: client -> resource uses the destination address and

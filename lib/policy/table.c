@@ -392,13 +392,3 @@ void wg_pol_table_free(struct wg_pol_table *t)
 	free(t->spans);
 	free(t);
 }
-
-uint64_t wg_pol_table_gen(const struct wg_pol_table *t)
-{
-	return t ? t->gen : 0;
-}
-
-uint64_t wg_pol_table_stable_until(const struct wg_pol_table *t)
-{
-	return t ? t->stable_until : POL_UNTIL_NEVER;
-}

@@ -51,8 +51,13 @@ struct pol_group {
  * lock-free. Never written after build returns. */
 struct wg_pol_table {
 	size_t n_grants;
-	uint64_t gen;		/* unique per build: an address can be reused */
-	uint64_t stable_until;	/* earliest last-valid ns of any grant */
+	/* For caches keyed by table (the data plane's flow cache): a number
+	 * no other table built by this process has (never 0), since a freed
+	 * table's address may come back; and a time up to which every
+	 * decision of the table stays the same (no grant lapses before),
+	 * UINT64_MAX when no grant expires. */
+	uint64_t gen;
+	uint64_t stable_until;
 	struct wg_prefix_map *map;	/* CIDR prefix -> index into groups */
 	struct pol_group *groups;
 	struct pol_span *spans;
