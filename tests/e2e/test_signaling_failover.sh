@@ -29,14 +29,16 @@ cat >"$E2E_WORK/s/sentinel.conf" <<-EOC
 EOC
 e2e_spawn sentinel "$E2E_WORK/sentinel.log" "$NS_GW" redis-server "$E2E_WORK/s/sentinel.conf" --sentinel
 wait_until 10 in_gw redis-cli -p "$P3" ping >/dev/null || bail "sentinel starts" "$(tail "$E2E_WORK/sentinel.log")"
-check_within 10 "the replica is in sync" \
-	bash -c "ip netns exec $NS_GW redis-cli -p $P2 info replication | grep -q 'master_link_status:up'"
+replica_synced() { in_gw redis-cli -p "$P2" info replication | grep -q 'master_link_status:up'; }
+check_within 10 "the replica is in sync" replica_synced
 
 SURL=redis+sentinel://127.0.0.1:$P3/wgm/0
 GW_EXTRA_CONFIG=$(printf '[Signaling]\nRedis = %s\nGatewayId = %s\n' "$SURL" "$SIG_GID")
 gw_start
 sctl() { in_gw "$WGATECTL_BIN" --redis "$SURL" --gateway-id "$SIG_GID" "$@"; }
-has_res() { "$WGATECTL_BIN" --socket "$GW_SOCK" resources | grep -q "$1"; }
+has_res() { gw_ctl resources | grep -q "$1"; }
+promoted() { in_gw redis-cli -p "$P3" sentinel get-master-addr-by-name wgm | grep -qx "$P2"; }
+connected() { gw_ctl --json status | grep -q '"signaling_connected": 1'; }
 
 check "wgatectl writes through the sentinel's master" sctl resource add before --address 10.7.0.0/24
 check_within 5 "the gateway (through the sentinel) applies it" has_res before
@@ -44,11 +46,9 @@ check "the gateway logged the master the sentinel named" grep -q "sentinel: mast
 
 kill -9 "$R1_PID"
 e2e_note "master on port $P1 killed"
-check_within 30 "the sentinel promotes the replica" \
-	bash -c "ip netns exec $NS_GW redis-cli -p $P3 sentinel get-master-addr-by-name wgm | grep -qx $P2"
+check_within 30 "the sentinel promotes the replica" promoted
 check_within 20 "wgatectl writes to the new master" sctl resource add after --address 10.8.0.0/24
 check_within 65 "the gateway follows the failover and applies the change" has_res after
 check "and keeps what it had" has_res before
 check "it logged the new master" grep -q "sentinel: master wgm is 127.0.0.1:$P2" "$E2E_WORK/wgate.log"
-check_within 10 "status: connected again" \
-	bash -c "'$WGATECTL_BIN' --socket '$GW_SOCK' --json status | grep -q '\"signaling_connected\": 1'"
+check_within 10 "status: connected again" connected

@@ -29,26 +29,25 @@ kill -9 "$GW_PID"
 wait "$GW_PID" 2>/dev/null
 e2e_note "wgate killed with SIGKILL after $(tail -n1 "$marks") events"
 gw_start
-check "wgate back after SIGKILL" "$WGATECTL_BIN" --socket "$GW_SOCK" status
+check "wgate back after SIGKILL" gw_ctl status
 
 check_within 30 "load: 5000 events written" mark_reached 5000
-in_gw redis-cli -p "$SIG_PORT" shutdown >/dev/null 2>&1
+sig_cli shutdown >/dev/null 2>&1
 wait "$SIG_REDIS_PID" 2>/dev/null
 e2e_note "Redis shut down after $(tail -n1 "$marks") events; restarting it from its AOF"
 sleep 1
 sig_redis_start --appendonly yes --appendfsync everysec
 
-wait_until 60 bash -c "! kill -0 $load_pid 2>/dev/null"
+load_done() { ! kill -0 "$load_pid" 2>/dev/null; }
+wait_until 60 load_done
 wait "$load_pid"
 check_eq "load finished" "$?" 0
 e2e_note "$(cat "$E2E_WORK/sigload.log")"
 
 # Redis's desired grants, "KEY RESOURCE" sorted; the gateway's the same way.
-want() {
-	in_gw redis-cli -p "$SIG_PORT" --raw HKEYS "wgate:{$SIG_GID}:grants" | sed '/^$/d' | sort
-}
+want() { sig_cli --raw HKEYS "wgate:{$SIG_GID}:grants" | sed '/^$/d' | sort; }
 have() {
-	"$WGATECTL_BIN" --socket "$GW_SOCK" --json access |
+	gw_ctl --json access |
 		"$PYTHON" -c 'import json,sys; [print(g["public_key"], g["resource"]) for g in json.load(sys.stdin)]' |
 		sort
 }
@@ -56,15 +55,14 @@ same() { [[ "$(want)" == "$(have)" ]]; }
 check_within 15 "the gateway converged on Redis's state" same
 n_want=$(want | wc -l)
 n_have=$(have | wc -l)
-check "nothing lost, nothing extra ($n_have applied, $n_want wanted)" \
-	bash -c "[[ -z \$(comm -3 <(echo '$(want)') <(echo '$(have)')) ]]"
-check "clients: the gateway has exactly Redis's (no client without grants left)" \
-	bash -c "(( $("$WGATECTL_BIN" --socket "$GW_SOCK" --json status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["peers"])') == $(in_gw redis-cli -p "$SIG_PORT" HLEN "wgate:{$SIG_GID}:clients") ))"
-check "the applied id is the stream's last" bash -c \
-	"[[ \$(ip netns exec $NS_GW redis-cli -p $SIG_PORT GET 'wgate:{$SIG_GID}:applied') == \
-	\$(ip netns exec $NS_GW redis-cli -p $SIG_PORT --raw XREVRANGE 'wgate:{$SIG_GID}:events' + - COUNT 1 | head -1) ]]"
-check "reconnects were logged, rate-limited (at most a few lines)" \
-	bash -c "(( \$(grep -c 'retrying with backoff' '$E2E_WORK/wgate.log') <= 3 ))"
+check "nothing lost, nothing extra ($n_have applied, $n_want wanted)" same
+gw_peers() { gw_ctl --json status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["peers"])'; }
+check_eq "clients: the gateway has exactly Redis's (no client without grants left)" \
+	"$(gw_peers)" "$(sig_cli HLEN "wgate:{$SIG_GID}:clients")"
+check_eq "the applied id is the stream's last" "$(sig_cli GET "wgate:{$SIG_GID}:applied")" \
+	"$(sig_cli --raw XREVRANGE "wgate:{$SIG_GID}:events" + - COUNT 1 | head -1)"
+few_reconnect_lines() { (( $(grep -c 'retrying with backoff' "$E2E_WORK/wgate.log") <= 3 )); }
+check "reconnects were logged, rate-limited (at most a few lines)" few_reconnect_lines
 
 # A second gateway on the same Redis, another id, no ports of its own
 # (net_null): it applies only its own events.
@@ -88,13 +86,15 @@ cat >"$conf2" <<-EOC
 EOC
 e2e_spawn wgate2 "$E2E_WORK/wgate2.log" "$NS_GW" "$WGATE_BIN" -c "$conf2"
 SOCK2=/var/run/dpdk/${GW_PREFIX}b/dpdk_telemetry.v2
-check_within 30 "second gateway ready" "$WGATECTL_BIN" --socket "$SOCK2" status
-in_gw "$WGATECTL_BIN" --redis "$SIG_URL" --gateway-id "$GID2" resource add only2 --address 10.9.9.0/24 >/dev/null
-in_gw "$WGATECTL_BIN" --redis "$SIG_URL" --gateway-id "$GID2" peer add "$(wg genkey | wg pubkey)" --allowed-ips 100.64.9.9/32 >/dev/null
-check_within 5 "gateway 2 applies its own event" \
-	bash -c "'$WGATECTL_BIN' --socket '$SOCK2' resources | grep -q only2"
-check "gateway 2 has none of gateway 1's grants" \
-	bash -c "[[ -z \$('$WGATECTL_BIN' --socket '$SOCK2' --json access | tr -d '[] \n') ]]"
-check "gateway 1 has none of gateway 2's resources" \
-	bash -c "! '$WGATECTL_BIN' --socket '$GW_SOCK' resources | grep -q only2"
+gw2_ctl() { "$WGATECTL_BIN" --socket "$SOCK2" "$@"; }
+sig2_ctl() { in_gw "$WGATECTL_BIN" --redis "$SIG_URL" --gateway-id "$GID2" "$@"; }
+check_within 30 "second gateway ready" gw2_ctl status
+sig2_ctl resource add only2 --address 10.9.9.0/24 >/dev/null
+sig2_ctl peer add "$(wg genkey | wg pubkey)" --allowed-ips 100.64.9.9/32 >/dev/null
+gw2_has_only2() { gw2_ctl resources | grep -q only2; }
+gw2_no_grants() { [[ -z $(gw2_ctl --json access | tr -d '[] \n') ]]; }
+gw1_lacks_only2() { ! gw_ctl resources | grep -q only2; }
+check_within 5 "gateway 2 applies its own event" gw2_has_only2
+check "gateway 2 has none of gateway 1's grants" gw2_no_grants
+check "gateway 1 has none of gateway 2's resources" gw1_lacks_only2
 check "gateway 1 still equals its desired state" same
