@@ -15,13 +15,8 @@
  * n/a and the libsodium ones are still measured.
  *
  * Usage: aead_perf [--quick | --smoke] [--runs N] [--cpu N] [--commit ID] */
-#include <sched.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -48,6 +43,7 @@ static const unsigned int sizes[] = { 64, 256, 512, 1420 };
 #define MAX_RUNS 63
 
 enum { IMB_SEAL, SOD_SEAL, IMB_OPEN, SOD_OPEN, N_CELLS };
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: aead_perf [--quick | --smoke] [--runs N] [--cpu N] [--commit ID]\n"
@@ -68,50 +64,30 @@ static void cell(char *buf, size_t len, double mops, unsigned int size)
 
 int main(int argc, char **argv)
 {
-	struct mode m = modes[0];
-	char model[128], commit[64] = "", date[64];
-	int want_cpu, cpu;
-	time_t tnow = time(NULL);
+	struct bench_opts o;
+	struct mode m;
+	int cpu;
 	struct wg_aead_engine *imb, *sod, *auto_e;
 
-	struct bench_opts o;
-	int rc = bench_parse_opts(argc, argv, MAX_RUNS, &o, NULL, NULL, usage);
-
-	if (rc)
-		return rc == 1 ? 0 : 2;
+	bench_parse_opts(argc, argv, MAX_RUNS, &o, NULL, NULL, usage);
 	m = modes[o.mode];
 	if (o.runs)
 		m.runs = o.runs;
-	want_cpu = o.cpu;
-	snprintf(commit, sizeof(commit), "%s", o.commit);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "aead_perf: sodium_init failed\n");
 		return 1;
 	}
-	cpu = bench_pin_cpu(want_cpu);
-	if (want_cpu >= 0 && cpu != want_cpu) {
-		fprintf(stderr, "aead_perf: cannot pin to cpu %d\n", want_cpu);
-		return 1;
-	}
+	cpu = bench_pin_cpu(&o);
 	imb = wg_aead_engine_new(WG_CRYPTO_IPSEC_MB);
 	sod = wg_aead_engine_new(WG_CRYPTO_LIBSODIUM);
 	if (!sod) {
 		fprintf(stderr, "aead_perf: no libsodium engine\n");
 		return 1;
 	}
-	bench_cpu_model(model, sizeof(model));
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
 
 	printf("aead_perf: ChaCha20-Poly1305 seal/open in place, bursts of 32, one core, "
 	       "ipsec-mb against libsodium in the same run\n");
-	printf("machine: %s, pinned to cpu %d\n", model, cpu);
-	printf("date: %s   commit: %s   compiler: gcc %s%s\n", date, commit, __VERSION__,
-#ifdef __OPTIMIZE__
-	       " (optimized)"
-#else
-	       " (NOT optimized: figures are meaningless)"
-#endif
-	);
+	bench_print_machine("pinned to cpu", cpu, o.commit);
 	auto_e = wg_aead_engine_new(WG_CRYPTO_AUTO);
 	printf("engines: %s and %s; auto picks %s\n",
 	       imb ? wg_aead_engine_name(imb) : "ipsec-mb (unavailable)", wg_aead_engine_name(sod),

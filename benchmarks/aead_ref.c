@@ -5,22 +5,13 @@
 
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
+#include "benchmarks/bench_util.h"
 #include "lib/crypto/aead_burst.h"
 
 #define BURST		32
 #define ROUND_BURSTS	4
 #define N_OPS		(BURST * ROUND_BURSTS)
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 double wg_bench_aead_mops(struct wg_aead_engine *e, unsigned int size, bool seal,
 			  double seconds)
@@ -55,7 +46,7 @@ double wg_bench_aead_mops(struct wg_aead_engine *e, unsigned int size, bool seal
 			for (int b = 0; b < ROUND_BURSTS; b++)
 				wg_aead_seal_burst(e, ops + b * BURST, BURST);
 		}
-		t0 = now_s();
+		t0 = bench_now_s();
 		if (seal) {
 			for (int b = 0; b < ROUND_BURSTS; b++)
 				wg_aead_seal_burst(e, ops + b * BURST, BURST);
@@ -64,7 +55,7 @@ double wg_bench_aead_mops(struct wg_aead_engine *e, unsigned int size, bool seal
 				ok &= wg_aead_open_burst(e, ops + b * BURST, BURST) ==
 				      (1ull << BURST) - 1;
 		}
-		timed += now_s() - t0;
+		timed += bench_now_s() - t0;
 		rounds++;
 		if (!ok)
 			goto out;

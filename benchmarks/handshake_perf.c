@@ -66,7 +66,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -128,32 +127,6 @@ static const struct mode modes[] = {
 };
 
 /* ---- small helpers ---- */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static double min_of(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] < m ? v[i] : m;
-	return m;
-}
-
-static double max_of(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] > m ? v[i] : m;
-	return m;
-}
 
 /* Every failed check lands here: counted, the first few shown. A figure
  * from a run with failures is not printed as one. */
@@ -423,7 +396,7 @@ static struct rte_mbuf *punted_frame(const void *msg, size_t len, const struct c
 static uint64_t feed(unsigned int n, uint64_t now, unsigned int *n_out)
 {
 	unsigned int got = 0;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (unsigned int i = 0; i < n; i += DP_BURST) {
 		unsigned int b = n - i < DP_BURST ? n - i : DP_BURST;
@@ -434,7 +407,7 @@ static uint64_t feed(unsigned int n, uint64_t now, unsigned int *n_out)
 						 RTE_DIM(out_burst) - got, NULL);
 		dp_rcu_reclaim();
 	}
-	uint64_t dt = mono_ns() - t0;
+	uint64_t dt = bench_now_ns() - t0;
 
 	got += rte_ring_sc_dequeue_burst(worker.tx_ring, (void **)&out_burst[got],
 					 RTE_DIM(out_burst) - got, NULL);
@@ -772,14 +745,14 @@ static double time_x25519(unsigned int iters)
 						       22, 23, 24, 25, 26, 27, 28, 29, 30, 0x41 };
 	static uint8_t point[WG_X25519_LEN] = { 9 };	/* the base point, to start */
 	uint8_t out[WG_X25519_LEN];
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (unsigned int i = 0; i < iters; i++) {
 		if (wg_x25519(out, scalar, point))
 			fail("wg_x25519 refused a point of the reference chain");
 		memcpy(point, out, sizeof(point));
 	}
-	uint64_t dt = mono_ns() - t0;
+	uint64_t dt = bench_now_ns() - t0;
 
 	sink ^= point[0];
 	return (double)iters * 1e9 / (double)dt;
@@ -790,14 +763,14 @@ static double time_x25519(unsigned int iters)
 static double time_x25519_base(unsigned int iters)
 {
 	uint8_t k[WG_X25519_LEN] = { 0x55, 0xaa }, pub[WG_X25519_LEN];
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (unsigned int i = 0; i < iters; i++) {
 		if (wg_x25519_public(pub, k))
 			fail("wg_x25519_public refused a key");
 		memcpy(k, pub, sizeof(k));
 	}
-	uint64_t dt = mono_ns() - t0;
+	uint64_t dt = bench_now_ns() - t0;
 
 	sink ^= k[0];
 	return (double)iters * 1e9 / (double)dt;
@@ -823,7 +796,7 @@ static void row(const char *name, const double *fig, const double *x, int runs,
 	double mf = bench_median(fig, runs), mx = bench_median(x, runs);
 
 	printf("| %-44s | %9.0f | %6.0f..%-6.0f | %12.0f | %9.0f | %5.2f | %-19s |\n", name, mf,
-	       min_of(fig, runs), max_of(fig, runs), mx, mx / 4, mf / (mx / 4), mults);
+	       bench_min(fig, runs), bench_max(fig, runs), mx, mx / 4, mf / (mx / 4), mults);
 }
 
 /* --peers N: initiator peers configured on the gateway. */
@@ -843,30 +816,24 @@ static int peers_opt(int argc, char **argv, int *i, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct mode m = modes[0];
-	char model[128], commit[64] = "", date[64], lcores[16], mem[16], prefix[64];
+	struct bench_opts o;
+	struct mode m;
+	char lcores[16], mem[16], prefix[64];
 	double hs[64], hs_x[64], ld[64], ld_x[64], ck[64], ck_x[64], base[5], var[5];
-	int want_cpu, cpu;
+	int cpu;
 	unsigned long peers = 0;
-	time_t tnow = time(NULL);
 	struct wg_config *cfg;
 
-	struct bench_opts o;
-	int rc = bench_parse_opts(argc, argv, 63, &o, peers_opt, &peers, usage);
-
-	if (rc)
-		return rc == 1 ? 0 : 2;
+	bench_parse_opts(argc, argv, 63, &o, peers_opt, &peers, usage);
 	m = modes[o.mode];
 	if (o.runs)
 		m.runs = o.runs;
-	want_cpu = o.cpu;
-	snprintf(commit, sizeof(commit), "%s", o.commit);
 	if (peers)
 		m.n_peers = (unsigned int)peers;
 	n_clients = m.n_peers;
-	cpu = bench_pick_cpu(want_cpu);
+	cpu = bench_pick_cpu(o.cpu);
 	if (cpu < 0) {
-		fprintf(stderr, "handshake_perf: cannot run on cpu %d\n", want_cpu);
+		fprintf(stderr, "handshake_perf: cannot run on cpu %d\n", o.cpu);
 		return 1;
 	}
 
@@ -900,20 +867,10 @@ int main(int argc, char **argv)
 	ctl_handshake_init();
 	config_free(cfg);
 
-	bench_cpu_model(model, sizeof(model));
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
-
 	printf("handshake_perf: responder handshakes/s on the control core - the real control path "
 	       "(ctl_handshake_input, control/handshake.c, in-process on EAL without ports) - "
 	       "against raw X25519, same run\n");
-	printf("machine: %s, control lcore on cpu %d\n", model, sched_getcpu());
-	printf("date: %s   commit: %s   compiler: gcc %s%s\n", date, commit, __VERSION__,
-#ifdef __OPTIMIZE__
-	       " (optimized)"
-#else
-	       " (NOT optimized: figures are meaningless)"
-#endif
-	);
+	bench_print_machine("control lcore on cpu", sched_getcpu(), o.commit);
 	printf("mode: %s: %d runs per figure (median), %u initiator peers, %u handshakes and %u "
 	       "cookie replies per run, %u X25519 per reference run; 1 in %u responses consumed "
 	       "by its initiator\n\n",

@@ -38,7 +38,6 @@
  *
  * Usage: pipeline_perf [--quick | --smoke] [--runs N] [--commit ID]
  *        (internal: --child SECONDS SIZES... runs one round of every cell) */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -46,8 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_mbuf.h>
@@ -73,14 +70,6 @@ static const size_t all_sizes[] = { 64, 256, 512, 1420 };
 static int size_idx[4] = { 0, 1, 2, 3 };
 
 static struct hx hx;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {
@@ -125,7 +114,7 @@ static void fill_encrypt(size_t size)
 static double run_round(struct dp_worker *w, int out_port)
 {
 	uint64_t out = 0, stalls = 0;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 
 	while (out < ROUND_PKTS) {
 		unsigned int work = dp_worker_poll(w);
@@ -134,7 +123,7 @@ static double run_round(struct dp_worker *w, int out_port)
 		if (!work && ++stalls > 1000)
 			break;	/* packets lost: reported below */
 	}
-	double t = now_s() - t0;
+	double t = bench_now_s() - t0;
 	hx_drain(&hx, !out_port);
 	if (out != ROUND_PKTS) {
 		fprintf(stderr, "pipeline_perf: %" PRIu64 " of %d packets came out\n", out,
@@ -202,61 +191,57 @@ struct result {
 	char engine[256];
 };
 
+/* What one child's stdout fills in: run r of one variant. */
+struct child_out {
+	struct result *res;
+	int variant, r;
+	int cells;		/* cell lines read */
+};
+
+static void child_line(const char *line, void *ctx)
+{
+	struct child_out *co = ctx;
+	struct result *res = co->res;
+	char dir[16];
+	size_t size;
+	double pipe_v, raw;
+
+	if (!strncmp(line, "engine ", 7)) {
+		snprintf(res->engine, sizeof(res->engine), "%s", line + 7);
+		res->engine[strcspn(res->engine, "\n")] = 0;
+	} else if (sscanf(line, "cell %15s %zu %lf %lf", dir, &size, &pipe_v, &raw) == 4) {
+		int d = !strcmp(dir, "decrypt"), s;
+		for (s = 0; s < 4 && all_sizes[s] != size; s++)
+			;
+		if (s == 4)
+			return;
+		res->pipe[co->variant][d][s][co->r] = pipe_v;
+		res->raw[co->variant][d][s][co->r] = raw;
+		co->cells++;
+	}
+}
+
 /* Runs one variant's child once and reads its cells into run r. */
 static int spawn(const char *bin, int variant, int r, double seconds, int n_sizes,
 		 struct result *res)
 {
-	int fd[2];
-	char secs[32], *argv[12];
-	int a = 0;
+	struct child_out co = { .res = res, .variant = variant, .r = r };
+	char secs[32], sz[4][8], *argv[12];
+	int a = 0, st;
 
 	snprintf(secs, sizeof(secs), "%.3f", seconds);
 	argv[a++] = (char *)bin;
 	argv[a++] = "--child";
 	argv[a++] = secs;
-	char sz[4][8];
 	for (int i = 0; i < n_sizes; i++) {
 		snprintf(sz[i], sizeof(sz[i]), "%zu", all_sizes[size_idx[i]]);
 		argv[a++] = sz[i];
 	}
 	argv[a] = NULL;
-	if (pipe(fd))
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		execv(bin, argv);
-		_exit(127);
-	}
-	close(fd[1]);
-	FILE *f = fdopen(fd[0], "r");
-	char line[256];
-	int cells = 0;
-	while (fgets(line, sizeof(line), f)) {
-		char dir[16];
-		size_t size;
-		double pipe_v, raw;
-		if (!strncmp(line, "engine ", 7)) {
-			snprintf(res->engine, sizeof(res->engine), "%s", line + 7);
-			res->engine[strcspn(res->engine, "\n")] = 0;
-		} else if (sscanf(line, "cell %15s %zu %lf %lf", dir, &size, &pipe_v, &raw) == 4) {
-			int d = !strcmp(dir, "decrypt"), s;
-			for (s = 0; s < 4 && all_sizes[s] != size; s++)
-				;
-			if (s == 4)
-				continue;
-			res->pipe[variant][d][s][r] = pipe_v;
-			res->raw[variant][d][s][r] = raw;
-			cells++;
-		}
-	}
-	fclose(f);
-	int st;
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || cells != 2 * n_sizes) {
+	st = bench_spawn(bin, argv, child_line, &co);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || co.cells != 2 * n_sizes) {
 		fprintf(stderr, "pipeline_perf: %s run %d failed (status %d, %d cells)\n", bin,
-			r + 1, st, cells);
+			r + 1, st, co.cells);
 		return -1;
 	}
 	return 0;
@@ -301,10 +286,8 @@ int main(int argc, char **argv)
 
 	/* The policy-off twin sits next to this binary. */
 	char self[4096], off[4200];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0)
+	if (bench_self_exe(self, sizeof(self)))
 		return 1;
-	self[len] = 0;
 	snprintf(off, sizeof(off), "%s_nopolicy", self);
 
 	static struct result res;

@@ -30,13 +30,11 @@
  *
  * Usage: policy_perf [--quick | --smoke] [--runs N] [--pkts N] [--cpu N] [--commit ID] */
 #include <errno.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sodium.h>
 
@@ -66,14 +64,6 @@ static const struct mode modes[] = {
 
 /* ---- small helpers ---- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* splitmix64: a bijection on 64 bits, so distinct inputs stay distinct. */
 static uint64_t mix64(uint64_t x)
 {
@@ -96,24 +86,6 @@ static uint64_t rnd(struct rng *r)
 static size_t rnd_below(struct rng *r, size_t n)
 {
 	return (size_t)(rnd(r) % n);
-}
-
-static double min_of(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] < m ? v[i] : m;
-	return m;
-}
-
-static double max_of(const double *v, int n)
-{
-	double m = v[0];
-
-	for (int i = 1; i < n; i++)
-		m = v[i] > m ? v[i] : m;
-	return m;
 }
 
 static void size_label(size_t n, char *buf, size_t len)
@@ -364,9 +336,9 @@ static double time_qsort_ms(struct workload *w)
 	uint64_t t0;
 
 	memcpy(w->sort_buf, w->sort_in, w->n_grants * sizeof(*w->sort_buf));
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	qsort(w->sort_buf, w->n_grants, sizeof(*w->sort_buf), cmp_prefix);
-	return (double)(now_ns() - t0) / 1e6;
+	return (double)(bench_now_ns() - t0) / 1e6;
 }
 
 static volatile unsigned int sink;	/* keeps the timed loops' results alive */
@@ -377,14 +349,14 @@ static double time_decide_ns(const struct wg_pol_table *t, const struct workload
 	const struct wg_pol_pkt *pkts = w->pkts;
 	size_t j = *cursor, n = w->n_pkts;
 	unsigned int acc = 0;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (size_t i = 0; i < iters; i++) {
 		acc += (unsigned int)wg_pol_decide(t, &pkts[j], NOW);
 		if (++j == n)
 			j = 0;
 	}
-	uint64_t dt = now_ns() - t0;
+	uint64_t dt = bench_now_ns() - t0;
 
 	sink += acc;
 	*cursor = j;	/* the next run goes on where this one stopped */
@@ -395,12 +367,12 @@ static double time_aead_ns(size_t iters, uint64_t *nonce)
 {
 	static const uint8_t key[WG_AEAD_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	uint8_t src[64] = { 0x45 }, dst[64 + WG_AEAD_ABYTES];
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	/* A transport-data seal: no associated data, a fresh counter each time. */
 	for (size_t i = 0; i < iters; i++)
 		wg_aead_encrypt(dst, src, sizeof(src), NULL, 0, (*nonce)++, key);
-	uint64_t dt = now_ns() - t0;
+	uint64_t dt = bench_now_ns() - t0;
 
 	sink += dst[0];
 	return (double)dt / (double)iters;
@@ -436,47 +408,28 @@ static int pkts_opt(int argc, char **argv, int *i, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct mode m = modes[0];
-	char model[128], commit[64] = "", date[64], label[24];
-	int want_cpu, cpu;
+	struct bench_opts o;
+	struct mode m;
+	char label[24];
+	int cpu;
 	size_t pkts = 0;
 	uint64_t nonce = 0;
-	time_t tnow = time(NULL);
 	bool mix_ok = true;
 
-	struct bench_opts o;
-	int rc = bench_parse_opts(argc, argv, 63, &o, pkts_opt, &pkts, usage);
-
-	if (rc)
-		return rc == 1 ? 0 : 2;
+	bench_parse_opts(argc, argv, 63, &o, pkts_opt, &pkts, usage);
 	m = modes[o.mode];
 	if (o.runs)
 		m.runs = o.runs;
-	want_cpu = o.cpu;
-	snprintf(commit, sizeof(commit), "%s", o.commit);
 	if (pkts)
 		m.n_pkts = pkts;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "policy_perf: sodium_init failed\n");
 		return 1;
 	}
-	cpu = bench_pin_cpu(want_cpu);
-	if (want_cpu >= 0 && cpu != want_cpu) {
-		fprintf(stderr, "policy_perf: cannot pin to cpu %d\n", want_cpu);
-		return 1;
-	}
-	bench_cpu_model(model, sizeof(model));
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", localtime(&tnow));
+	cpu = bench_pin_cpu(&o);
 
 	printf("policy_perf: wg_pol_decide() per packet against a 64-byte ChaCha20-Poly1305 seal, same run\n");
-	printf("machine: %s, pinned to cpu %d\n", model, cpu);
-	printf("date: %s   commit: %s   compiler: gcc %s%s\n", date, commit, __VERSION__,
-#ifdef __OPTIMIZE__
-	       " (optimized)"
-#else
-	       " (NOT optimized: figures are meaningless)"
-#endif
-	);
+	bench_print_machine("pinned to cpu", cpu, o.commit);
 	printf("mode: %s: %d runs per figure (median), %zu decisions and %zu seals per run, "
 	       "%zu distinct packets\n\n",
 	       m.name, m.runs, m.decide_iters, m.aead_iters, m.n_pkts);
@@ -501,9 +454,9 @@ int main(int argc, char **argv)
 			uint64_t t0;
 
 			wg_pol_table_free(t);
-			t0 = now_ns();
+			t0 = bench_now_ns();
 			t = wg_pol_table_build(w.grants, n);
-			build[r] = (double)(now_ns() - t0) / 1e6;
+			build[r] = (double)(bench_now_ns() - t0) / 1e6;
 			if (!t) {
 				fprintf(stderr, "policy_perf: table build failed for %zu grants\n", n);
 				return 1;
@@ -534,7 +487,7 @@ int main(int argc, char **argv)
 		size_label(n, label, sizeof(label));
 		printf("| %6s | %9.1f | %4.0f..%-5.0f | %11.1f | %11.2f | %8.1f | %8.1f | %11.2f | "
 		       "%6.1f/%4.1f/%4.1f |\n",
-		       label, md, min_of(dec, m.runs), max_of(dec, m.runs), ma, md / ma, mb, ms,
+		       label, md, bench_min(dec, m.runs), bench_max(dec, m.runs), ma, md / ma, mb, ms,
 		       mb / ms, pa, pf, pn);
 		fflush(stdout);
 

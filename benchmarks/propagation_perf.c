@@ -29,13 +29,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "benchmarks/bench_util.h"
 #include "dataplane/dp.h"
 #include "dataplane/setup.h"
 #include "lib/policy/policy.h"
@@ -45,14 +45,6 @@
 
 static struct hx hx;
 static struct wg_pol_table *allow_t[DP_MAX_WORKERS], *deny_t[DP_MAX_WORKERS];
-
-static uint64_t ns_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Workers write their counters; this thread only reads whole words. */
 static uint64_t counter(enum wg_counter c)
@@ -90,7 +82,7 @@ static void build_round(struct rte_mbuf **frames)
 static uint64_t wait_for(enum wg_counter c, uint64_t base, uint64_t want, uint64_t start)
 {
 	for (;;) {
-		uint64_t t = ns_now();
+		uint64_t t = bench_now_ns();
 		if (counter(c) - base >= want)
 			return t - start;
 		if (t - start > 1000000000ull)
@@ -154,13 +146,13 @@ int main(int argc, char **argv)
 		/* reference */
 		build_round(frames);
 		base = counter(WG_CNT_TX_PACKETS);
-		start = ns_now();
+		start = bench_now_ns();
 		send_round(frames);
 		ref[t] = wait_for(WG_CNT_TX_PACKETS, base, workers, start);
 		/* revoke */
 		build_round(frames);
 		base = counter(WG_CNT_REFUSED_NO_GRANT);
-		start = ns_now();
+		start = bench_now_ns();
 		publish_all(deny_t);
 		send_round(frames);
 		revoke[t] = wait_for(WG_CNT_REFUSED_NO_GRANT, base, workers, start);
@@ -168,7 +160,7 @@ int main(int argc, char **argv)
 		build_round(frames);
 		uint64_t refused = counter(WG_CNT_REFUSED_NO_GRANT);
 		base = counter(WG_CNT_TX_PACKETS);
-		start = ns_now();
+		start = bench_now_ns();
 		publish_all(allow_t);
 		send_round(frames);
 		grant[t] = wait_for(WG_CNT_TX_PACKETS, base, workers, start);

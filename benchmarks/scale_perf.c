@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_launch.h>
@@ -42,14 +41,6 @@
 #define SIZE			64
 
 static struct hx hx;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void fill(unsigned int n_workers)
 {
@@ -83,12 +74,12 @@ static int child(unsigned int n_workers, int rounds)
 		uint64_t out = 0;
 
 		fill(n_workers);
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		if (dp_launch())
 			return 1;
-		while (out < total && now_s() - t0 < 10)
+		while (out < total && bench_now_s() - t0 < 10)
 			out += hx_drain(&hx, 1);
-		t += now_s() - t0;
+		t += bench_now_s() - t0;
 		dp.stop = true;
 		rte_eal_mp_wait_lcore();
 		dp.stop = false;
@@ -104,30 +95,22 @@ static int child(unsigned int n_workers, int rounds)
 	return 0;
 }
 
+static void mpps_line(const char *line, void *ctx)
+{
+	sscanf(line, "mpps %lf", (double *)ctx);
+}
+
+/* Mpps of a child process with n workers, or -1 when it failed. */
 static double spawn(const char *self, unsigned int n, int rounds)
 {
-	char ns[16], rs[16], line[128];
-	int fd[2];
+	char ns[16], rs[16];
+	char *argv[] = { (char *)self, "--child", ns, rs, NULL };
 	double v = -1;
+	int st;
 
 	snprintf(ns, sizeof(ns), "%u", n);
 	snprintf(rs, sizeof(rs), "%d", rounds);
-	if (pipe(fd))
-		return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		execl(self, self, "--child", ns, rs, (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	FILE *f = fdopen(fd[0], "r");
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "mpps %lf", &v);
-	fclose(f);
-	int st;
-	waitpid(pid, &st, 0);
+	st = bench_spawn(self, argv, mpps_line, &v);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? v : -1;
 }
 
@@ -161,10 +144,8 @@ int main(int argc, char **argv)
 		max = DP_MAX_WORKERS;
 
 	char self[4096];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (len <= 0)
+	if (bench_self_exe(self, sizeof(self)))
 		return 1;
-	self[len] = 0;
 
 	double mpps[DP_MAX_WORKERS + 1][BENCH_MAX_RUNS];
 	for (int r = 0; r < runs; r++)

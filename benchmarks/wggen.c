@@ -47,6 +47,8 @@
 #include <rte_mbuf.h>
 #include <sodium.h>
 
+#include "benchmarks/bench_util.h"
+
 #define MAX_SIZES	8
 #define MAX_CLIENTS	4096
 #define POOL_SLACK_S	0.3	/* pool lasts --window plus this */
@@ -120,7 +122,7 @@ static int parse_sizes(const char *s, struct opts *o)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		unsigned long v = strtoul(tok, NULL, 10);
 
-		if (o->n_sizes == MAX_SIZES || v < 28 || v > 9000) {
+		if (o->n_sizes == MAX_SIZES || v < GEN_IP_UDP_LEN || v > 9000) {
 			free(copy);
 			return -EINVAL;
 		}
@@ -450,10 +452,10 @@ int main(int argc, char **argv)
 	printf("wggen: gateway " RTE_ETHER_ADDR_PRT_FMT ", %u clients, pool %zu MB\n",
 	       RTE_ETHER_ADDR_BYTES(&g.gw_mac), g.n, o.pool_mb);
 
-	t0 = gen_now_ns();
+	t0 = bench_now_ns();
 	hs_done = gen_handshake_all(&g, o.hs_window, o.hs_timeout_s);
 	printf("wggen: handshakes %u/%u in %.2f s (initiations %" PRIu64 ", cookies %" PRIu64
-	       ", bad responses %" PRIu64 ")\n", hs_done, g.n, (double)(gen_now_ns() - t0) / 1e9,
+	       ", bad responses %" PRIu64 ")\n", hs_done, g.n, (double)(bench_now_ns() - t0) / 1e9,
 	       g.initiations, g.cookies, g.bad_responses);
 	keep_done(&g);
 	if (g.n) {

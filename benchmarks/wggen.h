@@ -4,7 +4,8 @@
  * their keys, their tunnel address and their outer UDP source port. Stages,
  * one file each:
  *   wggen_net.c  the port, ARP (answer for our address, resolve the gateway),
- *                outer Ethernet/IPv4/UDP framing
+ *                outer Ethernet/IPv4/UDP framing (its IPv4/UDP part also
+ *                heads the inner packets)
  *   wggen_wg.c   Noise IKpsk2 initiator handshakes for every client (lib/wg)
  *                and the pool of pre-encrypted data messages (lib/crypto)
  *   wggen.c      arguments, rounds, the send loop
@@ -30,7 +31,8 @@ struct rte_mempool;
 
 #define GEN_BURST	32
 #define GEN_MAX_FILL_THREADS	8
-#define GEN_HDR_LEN	(RTE_ETHER_HDR_LEN + 20 + 8)	/* outer Ethernet + IPv4 + UDP */
+#define GEN_IP_UDP_LEN	(20 + 8)	/* IPv4 (no options) + UDP */
+#define GEN_HDR_LEN	(RTE_ETHER_HDR_LEN + GEN_IP_UDP_LEN)	/* outer Ethernet + IPv4 + UDP */
 
 /* One simulated client. */
 struct gen_client {
@@ -78,10 +80,13 @@ struct gen {
 	unsigned int inner_len;		/* inner IPv4 packet length */
 };
 
-uint64_t gen_now_ns(void);
-
 /* wggen_net.c */
 int gen_port_init(struct gen *g, uint16_t port_id);
+/* IPv4 (DF, TTL 64, no options) and UDP headers, GEN_IP_UDP_LEN bytes at
+ * buf, for a UDP payload of payload_len bytes; addresses in network order,
+ * ports in host order. The UDP checksum is 0, which IPv4 allows. */
+void gen_ipv4_udp(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+		  size_t payload_len);
 /* Receives one burst: answers ARP requests for g->ip, learns the gateway's
  * MAC from its ARP replies, and hands WireGuard messages from the gateway
  * to on_wg (NULL: dropped). Returns the number of frames received. */

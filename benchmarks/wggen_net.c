@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_arp.h>
 #include <rte_cycles.h>
@@ -18,17 +17,11 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "benchmarks/bench_util.h"
+
 #define RX_DESC		1024
 #define TX_DESC		1024
 #define ARP_RETRY_NS	(200ULL * 1000 * 1000)
-
-uint64_t gen_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 int gen_port_init(struct gen *g, uint16_t port_id)
 {
@@ -63,29 +56,36 @@ static int xmit_one(struct gen *g, struct rte_mbuf *m)
 	return -ENOBUFS;
 }
 
-/* Outer Ethernet + IPv4 + UDP header for payload_len bytes to the gateway. */
-static void fill_hdr(const struct gen *g, uint8_t *buf, uint16_t src_port, size_t payload_len)
+void gen_ipv4_udp(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
+		  size_t payload_len)
 {
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
 
-	rte_ether_addr_copy(&g->gw_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&g->mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*udp) + payload_len));
 	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = g->ip;
-	ip->dst_addr = g->gw_ip;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16(src_port);
-	udp->dst_port = rte_cpu_to_be_16(g->gw_port);
+	udp->src_port = rte_cpu_to_be_16(sport);
+	udp->dst_port = rte_cpu_to_be_16(dport);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + payload_len));
 	udp->dgram_cksum = 0;
+}
+
+/* Outer Ethernet + IPv4 + UDP header for payload_len bytes to the gateway. */
+static void fill_hdr(const struct gen *g, uint8_t *buf, uint16_t src_port, size_t payload_len)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+
+	rte_ether_addr_copy(&g->gw_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&g->mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	gen_ipv4_udp((uint8_t *)(eth + 1), g->ip, g->gw_ip, src_port, g->gw_port, payload_len);
 }
 
 void gen_frame_templates(struct gen *g, size_t msg_len)
@@ -208,11 +208,11 @@ next:
 
 int gen_resolve_gateway(struct gen *g, double timeout_s)
 {
-	uint64_t deadline = gen_now_ns() + (uint64_t)(timeout_s * 1e9), asked = 0;
+	uint64_t deadline = bench_now_ns() + (uint64_t)(timeout_s * 1e9), asked = 0;
 
 	memset(&g->gw_mac, 0, sizeof(g->gw_mac));
 	while (rte_is_zero_ether_addr(&g->gw_mac)) {
-		uint64_t now = gen_now_ns();
+		uint64_t now = bench_now_ns();
 
 		if (now >= deadline)
 			return -ETIMEDOUT;

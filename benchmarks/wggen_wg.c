@@ -18,11 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <rte_byteorder.h>
 #include <rte_cycles.h>
-#include <rte_ip.h>
-#include <rte_udp.h>
 
+#include "benchmarks/bench_util.h"
 #include "lib/crypto/aead.h"
 #include "lib/wg/cookie.h"
 #include "lib/wg/tai64n.h"
@@ -62,7 +60,7 @@ static void hs_input(struct gen *g, uint16_t dst_port, const uint8_t *msg, size_
 		c = by_index(g, wg_le32(ck.receiver_index));
 		if (!c || c->done || c->udp_port != dst_port)
 			return;
-		if (!wg_cookie_consume_reply(&c->gw, &ck, gen_now_ns())) {
+		if (!wg_cookie_consume_reply(&c->gw, &ck, bench_now_ns())) {
 			g->cookies++;
 			c->resend = true;
 		}
@@ -87,11 +85,11 @@ static void initiate(struct gen *g, struct gen_client *c, uint32_t idx, uint64_t
 
 unsigned int gen_handshake_all(struct gen *g, unsigned int window, double timeout_s)
 {
-	uint64_t deadline = gen_now_ns() + (uint64_t)(timeout_s * 1e9);
+	uint64_t deadline = bench_now_ns() + (uint64_t)(timeout_s * 1e9);
 	unsigned int done = 0;
 
 	for (;;) {
-		uint64_t now = gen_now_ns();
+		uint64_t now = bench_now_ns();
 		unsigned int in_flight = 0;
 
 		done = 0;
@@ -131,26 +129,14 @@ size_t gen_msg_len(const struct gen *g, unsigned int inner_len)
 }
 
 /* Client i's inner packet: IPv4/UDP from its tunnel address to the
- * resource, zero payload, zero padding up to plain_len. */
+ * resource, zero payload, zero padding up to plain_len. inner_len is at
+ * least GEN_IP_UDP_LEN (wggen.c takes no smaller size). */
 static void build_inner(const struct gen *g, const struct gen_client *c, unsigned int i,
 			uint8_t *buf, unsigned int inner_len, size_t plain_len)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)buf;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-
 	memset(buf, 0, plain_len);
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)inner_len);
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = c->tun_ip;
-	ip->dst_addr = g->dst_ip;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	udp->src_port = rte_cpu_to_be_16((uint16_t)(10000 + i));
-	udp->dst_port = rte_cpu_to_be_16(g->dst_port);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(inner_len - sizeof(*ip)));
-	udp->dgram_cksum = 0;	/* none: allowed over IPv4 */
+	gen_ipv4_udp(buf, c->tun_ip, g->dst_ip, (uint16_t)(10000 + i), g->dst_port,
+		     inner_len - GEN_IP_UDP_LEN);
 }
 
 struct fill_job {
