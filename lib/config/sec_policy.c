@@ -59,7 +59,9 @@ static int peer_allowed_item(struct cfg_ctx *x, const struct ini_section *s,
 		wg_prefix_str(pf, net, sizeof(net));
 		return wg_cfg_fail(x, s, e, "'%s' has host bits set (the network is %s)", it, net);
 	}
-	p->n_allowed++;
+	/* A repeat is taken once, as wg(8) does; the allowed-IPs map would
+	 * refuse it and stop the gateway. */
+	p->n_allowed += !wg_prefix_listed(p->allowed, p->n_allowed, pf);
 	return 0;
 }
 

@@ -124,6 +124,14 @@ void wg_prefix_str(const struct wg_prefix *p, char *buf, size_t len)
 	snprintf(buf, len, "%s/%u", a, p->len);
 }
 
+bool wg_prefix_listed(const struct wg_prefix *v, size_t n, const struct wg_prefix *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].len == p->len && wg_ipaddr_equal(&v[i].ip, &p->ip))
+			return true;
+	return false;
+}
+
 bool wg_prefix_contains(const struct wg_prefix *p, const struct wg_ipaddr *ip)
 {
 	struct wg_ipaddr m;

@@ -62,6 +62,10 @@ static inline bool wg_ipaddr_equal(const struct wg_ipaddr *x, const struct wg_ip
 /* Clears the bits of ip below len (in place). */
 void wg_ipaddr_mask(struct wg_ipaddr *ip, uint8_t len);
 bool wg_prefix_contains(const struct wg_prefix *p, const struct wg_ipaddr *ip);
+/* Whether p (host bits clear) is one of the n prefixes of v. For lists that
+ * keep each prefix once: an allowed-IPs map refuses a prefix twice, even
+ * for one peer. Linear: for short lists. */
+bool wg_prefix_listed(const struct wg_prefix *v, size_t n, const struct wg_prefix *p);
 
 static inline void wg_ipaddr_from_v4(struct wg_ipaddr *ip, const void *be4)
 {

@@ -286,21 +286,19 @@ int sig_parse_client(struct jp *j, const json_t *o, const char *base, struct sig
 		pe->allowed[pe->n_allowed++] = v4;
 	if (has6)
 		pe->allowed[pe->n_allowed++] = v6;
+	/* ipv4/ipv6 are usually listed again in allowed_ips: each prefix is
+	 * kept once, as the file's AllowedIPs does (wg_prefix_listed).
+	 * Quadratic, but n <= WG_SIG_MAX_ALLOWED. */
 	for (size_t i = 0; i < n; i++) {
 		json_t *it = json_array_get(list, i);
+		struct wg_prefix *next = &pe->allowed[pe->n_allowed];
 
 		snprintf(p, sizeof(p), "%s.allowed_ips[%zu]", base, i);
 		if (!json_is_string(it))
 			return sig_bad(j, p, "not a string");
-		if ((rc = allowed_ip(j, p, json_string_value(it), &pe->allowed[pe->n_allowed])))
+		if ((rc = allowed_ip(j, p, json_string_value(it), next)))
 			return rc;
-		/* ipv4/ipv6 are usually listed again in allowed_ips: once is enough. */
-		bool dup = false;
-		for (size_t k = 0; k < pe->n_allowed && !dup; k++)
-			dup = pe->allowed[k].len == pe->allowed[pe->n_allowed].len &&
-			      wg_ipaddr_equal(&pe->allowed[k].ip, &pe->allowed[pe->n_allowed].ip);
-		if (!dup)
-			pe->n_allowed++;
+		pe->n_allowed += !wg_prefix_listed(pe->allowed, pe->n_allowed, next);
 	}
 	return 0;
 }

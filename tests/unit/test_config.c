@@ -819,6 +819,26 @@ static void test_overlap_many(void **state)
 				 "10.3.0.0/24 of the peer at line 2309");
 }
 
+/* A prefix listed twice in one AllowedIPs is kept once (as wg(8) does):
+ * the allowed-IPs map would refuse the repeat and wgate would not start. */
+static void test_allowed_repeat(void **state)
+{
+	static const char text[] =
+		"[Interface]\nPrivateKey = " GW_KEY "\n[Port a]\nDevice = net_null0\n"
+		"[Peer]\nPublicKey = " P1_KEY "\n"
+		"AllowedIPs = 100.64.0.2/32, 10.9.0.0/24, 100.64.0.2/32, 10.9.0.0/24\n";
+	struct wg_config_error err;
+	struct wg_config *c;
+
+	(void)state;
+	c = wg_config_parse("repeat.conf", text, sizeof(text) - 1, NULL, &err);
+	assert_non_null(c);
+	assert_int_equal(c->peers[0].n_allowed, 2);
+	assert_prefix(&c->peers[0].allowed[0], "100.64.0.2/32");
+	assert_prefix(&c->peers[0].allowed[1], "10.9.0.0/24");
+	wg_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -837,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_resource_address),
 		cmocka_unit_test(test_small_values),
 		cmocka_unit_test(test_overlap_many),
+		cmocka_unit_test(test_allowed_repeat),
 	};
 
 	if (sodium_init() < 0)
