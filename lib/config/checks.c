@@ -109,16 +109,16 @@ static int check_peer_keys(struct cfg_ctx *x, const struct key_ref *k)
 			   c->peers[earlier].line);
 }
 
-/* Two peers may not claim one address: cryptokey routing would be ambiguous.
- * Sweep in address order keeping the chain of prefixes that contain the
- * current one; any of them from another peer is an overlap. Of all
- * overlaps, the one whose later peer comes first. 1 with *o set, 0 for none,
- * or -ENOMEM. */
 struct overlap {
 	const struct wg_prefix *a, *b;	/* a of the earlier peer */
 	size_t peer_a, peer_b;
 };
 
+/* Two peers may not claim one address: cryptokey routing would be ambiguous.
+ * Sweep in address order keeping the chain of prefixes that contain the
+ * current one; any of them from another peer is an overlap. Of all
+ * overlaps, the one whose later peer comes first. 1 with *o set, 0 for none,
+ * or -ENOMEM. */
 static int find_overlap(const struct wg_cfg_peer *peers, size_t n_peers, struct overlap *o)
 {
 	struct prefix_ref *v, **stack;

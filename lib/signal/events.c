@@ -19,7 +19,6 @@
 #include "lib/signal/parse.h"
 #include "lib/signal/state_int.h"
 
-
 static int ev_init(struct jp *j, const json_t *pl, struct sig_msg *m)
 {
 	json_t *itf = json_object_get(pl, "interface");
@@ -230,52 +229,61 @@ static int finish(struct wg_sig_state *s, struct jp *j, struct sig_msg *m, int r
 	return rc;
 }
 
-int wg_sig_apply(struct wg_sig_state *s, const char *text, size_t len,
-		 struct wg_sig_result *res, char *why, size_t whylen)
+/* {"event": ..., "payload": {...}}: the event's parser on the payload. */
+static int parse_message(struct jp *j, const json_t *root, const char *what, struct sig_msg *m)
 {
-	struct jp j = { why, whylen, s };
-	struct sig_msg *m = calloc(1, sizeof(*m));
-	json_t *root = NULL, *ev, *pl;
+	json_t *ev = json_object_get(root, "event"), *pl;
 	char q[SIG_QUOTE_LEN];
 	size_t i = 0;
-	int rc;
 
-	if (!m)
-		return -ENOMEM;
-	if ((rc = load(&j, text, len, "message", &root)))
-		goto out;
-	ev = json_object_get(root, "event");
-	if (!ev) {
-		rc = sig_bad(&j, "event", "missing");
-		goto out;
-	}
-	if (!json_is_string(ev)) {
-		rc = sig_bad(&j, "event", "not a string");
-		goto out;
-	}
+	(void)what;
+	if (!ev)
+		return sig_bad(j, "event", "missing");
+	if (!json_is_string(ev))
+		return sig_bad(j, "event", "not a string");
 	while (i < N_EVENTS && strcmp(events[i].name, json_string_value(ev)))
 		i++;
 	if (i == N_EVENTS) {
-		sig_bad(&j, NULL, "unknown event \"%s\"", sig_quote(json_string_value(ev), q));
-		rc = -ENOTSUP;
-		goto out;
+		sig_bad(j, NULL, "unknown event \"%s\"", sig_quote(json_string_value(ev), q));
+		return -ENOTSUP;
 	}
 	pl = json_object_get(root, "payload");
-	if (!pl || !json_is_object(pl)) {
-		rc = sig_bad(&j, "payload", pl ? "not an object" : "missing");
-		goto out;
-	}
+	if (!json_is_object(pl))
+		return sig_bad(j, "payload", pl ? "not an object" : "missing");
 	m->ev = events[i].ev;
-	rc = events[i].parse(&j, pl, m);
-out:
-	json_decref(root);
-	rc = finish(s, &j, m, rc, res);
-	free(m);
-	return rc;
+	return events[i].parse(j, pl, m);
 }
 
-static int load_one(struct wg_sig_state *s, const char *text, size_t len, char *why,
-		    size_t whylen, const char *what)
+/* The values of the clients, resources and grants hashes, applied as the
+ * event that upserts them. A grant is create_authorization without the
+ * client and resource data. */
+static int parse_client_value(struct jp *j, const json_t *root, const char *what,
+			      struct sig_msg *m)
+{
+	m->ev = WG_SIG_EV_CLIENT_UPDATED;
+	return sig_parse_client(j, root, what, &m->client);
+}
+
+static int parse_resource_value(struct jp *j, const json_t *root, const char *what,
+				struct sig_msg *m)
+{
+	m->ev = WG_SIG_EV_RESOURCE_UPDATED;
+	return sig_parse_resource(j, root, what, &m->resource);
+}
+
+static int parse_grant_value(struct jp *j, const json_t *root, const char *what,
+			     struct sig_msg *m)
+{
+	m->ev = WG_SIG_EV_CREATE_AUTHORIZATION;
+	m->grant_only = true;
+	return sig_parse_grant(j, root, what, &m->grant);
+}
+
+/* One JSON text (what names it in reasons) parsed whole by parse, then
+ * committed. */
+static int apply_text(struct wg_sig_state *s, const char *text, size_t len, const char *what,
+		      int (*parse)(struct jp *, const json_t *, const char *, struct sig_msg *),
+		      struct wg_sig_result *res, char *why, size_t whylen)
 {
 	struct jp j = { why, whylen, s };
 	struct sig_msg *m = calloc(1, sizeof(*m));
@@ -284,46 +292,35 @@ static int load_one(struct wg_sig_state *s, const char *text, size_t len, char *
 
 	if (!m)
 		return -ENOMEM;
-	if ((rc = load(&j, text, len, what, &root)))
-		goto out;
-	switch (what[0]) {
-	case 'c':
-		m->ev = WG_SIG_EV_CLIENT_UPDATED;
-		rc = sig_parse_client(&j, root, what, &m->client);
-		break;
-	case 'r':
-		m->ev = WG_SIG_EV_RESOURCE_UPDATED;
-		rc = sig_parse_resource(&j, root, what, &m->resource);
-		break;
-	default:
-		/* One grant upserted: create_authorization without the client
-		 * and resource data. */
-		m->ev = WG_SIG_EV_CREATE_AUTHORIZATION;
-		m->grant_only = true;
-		rc = sig_parse_grant(&j, root, what, &m->grant);
-		break;
-	}
-out:
+	rc = load(&j, text, len, what, &root);
+	if (!rc)
+		rc = parse(&j, root, what, m);
 	json_decref(root);
-	rc = finish(s, &j, m, rc, NULL);
+	rc = finish(s, &j, m, rc, res);
 	free(m);
 	return rc;
+}
+
+int wg_sig_apply(struct wg_sig_state *s, const char *text, size_t len,
+		 struct wg_sig_result *res, char *why, size_t whylen)
+{
+	return apply_text(s, text, len, "message", parse_message, res, why, whylen);
 }
 
 int wg_sig_state_load_client(struct wg_sig_state *s, const char *json, size_t len,
 			     char *why, size_t whylen)
 {
-	return load_one(s, json, len, why, whylen, "client");
+	return apply_text(s, json, len, "client", parse_client_value, NULL, why, whylen);
 }
 
 int wg_sig_state_load_resource(struct wg_sig_state *s, const char *json, size_t len,
 			       char *why, size_t whylen)
 {
-	return load_one(s, json, len, why, whylen, "resource");
+	return apply_text(s, json, len, "resource", parse_resource_value, NULL, why, whylen);
 }
 
 int wg_sig_state_load_grant(struct wg_sig_state *s, const char *json, size_t len,
 			    char *why, size_t whylen)
 {
-	return load_one(s, json, len, why, whylen, "grant");
+	return apply_text(s, json, len, "grant", parse_grant_value, NULL, why, whylen);
 }

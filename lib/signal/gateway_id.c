@@ -52,9 +52,7 @@ static long read_small(const char *path, char buf[READ_MAX + 1])
 	return (long)got;
 }
 
-/* 1 when path holds an id (copied to out), 0 when there is no file, or
- * -errno. */
-static int read_stored(const char *path, char out[ID_LEN + 1], char *why, size_t whylen)
+int wg_gateway_id_read(const char *path, char out[65], char *why, size_t whylen)
 {
 	char buf[READ_MAX + 1];
 	long n = read_small(path, buf);
@@ -193,7 +191,7 @@ int wg_gateway_id(const char *configured, const char *state_path, const char *ma
 			return -EINVAL;
 		}
 	} else {
-		rc = read_stored(state_path, id, why, whylen);
+		rc = wg_gateway_id_read(state_path, id, why, whylen);
 		if (rc < 0)
 			return rc;
 		if (rc == 1) {

@@ -35,4 +35,10 @@
 int wg_gateway_id(const char *configured, const char *state_path, const char *machine_id_path,
 		  bool store, char out[65], char *why, size_t whylen);
 
+/* The id stored in path (as wg_gateway_id stores it: 64 lower-case hex
+ * digits, a final newline allowed): 1 with out set; 0 when there is no
+ * file; -EINVAL (a file holding anything else) or -errno, with the reason
+ * in why. For readers such as wgatectl, which must not derive an id. */
+int wg_gateway_id_read(const char *path, char out[65], char *why, size_t whylen);
+
 #endif

@@ -301,7 +301,9 @@ static int take_clients(struct merge *m)
 		const struct sig_client *sc = m->cl[j];
 		char pa[WG_PREFIX_STRLEN], pb[WG_PREFIX_STRLEN];
 		struct wg_cfg_peer *p;
+		struct wg_prefix *allowed;
 		long b = find_key(m->bkeys, nb, sc->peer.public_key), hit = -1;
+		bool oom = false;
 		size_t a;
 
 		/* This client's items follow the base's, in client order. */
@@ -333,16 +335,15 @@ static int take_clients(struct merge *m)
 				     m->cl[ow - nb]->id);
 			goto skipped;
 		}
-		p = &m->c->peers[m->c->n_peers];
-		*p = sc->peer;	/* key, psk, AllowedIPs; no endpoint, keepalive off */
-		p->line = 0;
-		p->allowed = malloc(sc->peer.n_allowed * sizeof(*p->allowed));
-		if (!p->allowed) {
-			memset(p, 0, sizeof(*p));
+		allowed = dup_array(sc->peer.allowed, sc->peer.n_allowed, sizeof(*allowed), &oom);
+		if (oom) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		memcpy(p->allowed, sc->peer.allowed, sc->peer.n_allowed * sizeof(*p->allowed));
+		p = &m->c->peers[m->c->n_peers];
+		*p = sc->peer;	/* key, psk, AllowedIPs; no endpoint, keepalive off */
+		p->allowed = allowed;
+		p->line = 0;
 		m->cl_idx[j] = (int)m->c->n_peers++;
 		m->group_taken[m->group[j]] = (long)j;
 		for (a = 0; a < sc->peer.n_allowed; a++)
@@ -363,6 +364,8 @@ static int take_resources(struct merge *m)
 		const struct sig_resource *sr = m->rl[j];
 		const char *name = sr->res.name;
 		struct wg_cfg_resource *r;
+		struct wg_cfg_filter *filters;
+		bool oom = false;
 
 		m->rl_idx[j] = -1;
 		if (find_name(m->bnames, m->base->n_resources, name) >= 0) {
@@ -370,19 +373,13 @@ static int take_resources(struct merge *m)
 			m->rep->resources_skipped++;
 			continue;
 		}
+		filters = dup_array(sr->res.filters, sr->res.n_filters, sizeof(*filters), &oom);
+		if (oom)
+			return -ENOMEM;
 		r = &m->c->resources[m->c->n_resources];
 		*r = sr->res;
+		r->filters = filters;	/* NULL with no filters */
 		r->line = 0;
-		r->filters = NULL;
-		if (sr->res.n_filters) {
-			r->filters = malloc(sr->res.n_filters * sizeof(*r->filters));
-			if (!r->filters) {
-				memset(r, 0, sizeof(*r));
-				return -ENOMEM;
-			}
-			memcpy(r->filters, sr->res.filters,
-			       sr->res.n_filters * sizeof(*r->filters));
-		}
 		m->rl_idx[j] = (int)m->c->n_resources++;
 		m->rep->resources++;
 	}

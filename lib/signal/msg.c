@@ -21,7 +21,8 @@ static char *dump(json_t *v)
 	return s;
 }
 
-/* Sets o[key] to v (stolen). Returns false on failure, freeing v. */
+/* Sets o[key] to v (stolen). Returns false on failure, freeing v, also when
+ * o is NULL (json_object_set_new() frees the value it cannot set). */
 static bool put(json_t *o, const char *key, json_t *v)
 {
 	return v && json_object_set_new(o, key, v) == 0;
@@ -116,38 +117,26 @@ static json_t *grant_obj(const struct wg_sig_grant_spec *g)
 	return o;
 }
 
-/* {"event": ev, "payload": payload}; payload stolen. */
-static char *event(const char *ev, json_t *payload)
-{
-	json_t *o;
-
-	if (!payload)
-		return NULL;
-	o = json_object();
-	if (!o || !put_str(o, "event", ev) || !put(o, "payload", payload)) {
-		if (!o)
-			json_decref(payload);
-		json_decref(o);
-		return NULL;
-	}
-	return dump(o);
-}
-
 /* {key: v}; v stolen. */
 static json_t *wrap(const char *key, json_t *v)
 {
-	json_t *o;
+	json_t *o = json_object();
 
-	if (!v)
-		return NULL;
-	o = json_object();
-	if (!o || !put(o, key, v)) {
-		if (!o)
-			json_decref(v);
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	if (put(o, key, v))
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
+/* {"event": ev, "payload": payload}; payload stolen. */
+static char *event(const char *ev, json_t *payload)
+{
+	json_t *o = wrap("event", json_string(ev));
+
+	if (put(o, "payload", payload))
+		return dump(o);
+	json_decref(o);
+	return NULL;
 }
 
 static json_t *ids(const char *ck, const char *cv, const char *rk, const char *rv)
@@ -218,16 +207,14 @@ char *wg_sig_msg_create_authorization(const char *ref_json, const struct wg_sig_
 				      const struct wg_sig_resource_spec *r, int64_t expires)
 {
 	json_t *pl = json_object();
-	char *s;
 
-	if (!pl || !put(pl, "ref", ref_val(ref_json)) || !put(pl, "client", client_obj(c)) ||
+	if (!put(pl, "ref", ref_val(ref_json)) || !put(pl, "client", client_obj(c)) ||
 	    !put(pl, "resource", resource_obj(r)) ||
 	    !put(pl, "expires_at", expires_val(expires))) {
 		json_decref(pl);
 		return NULL;
 	}
-	s = event("create_authorization", pl);
-	return s;
+	return event("create_authorization", pl);
 }
 
 char *wg_sig_msg_reject_access(const char *client_id, const char *resource_id)

@@ -1,8 +1,8 @@
 /* Builders of signaling JSON (README "Signaling over Redis"): the values of
  * the clients, resources and grants hashes, the grants hash's field name,
- * and the stream messages. Used by wgatectl and the tests; what they build
- * is what wg_sig_apply() and wg_sig_state_load_*() parse (tests round-trip
- * them).
+ * and the stream messages. Used by wgatectl (control/ctl_change.c), by
+ * control/signaling.c for its reply, and by the tests; what they build is what wg_sig_apply() and
+ * wg_sig_state_load_*() parse (tests round-trip them).
  *
  * Each returns a malloc'd NUL-terminated string (compact JSON) the caller
  * frees, or NULL when a required argument is NULL, a JSON text argument does

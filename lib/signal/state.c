@@ -104,11 +104,8 @@ static uint64_t hash_grant(const struct wg_sig_state *s, const struct sig_client
 
 struct sig_client *sig_client_find(const struct wg_sig_state *s, const char *id)
 {
-	uint64_t h;
+	uint64_t h = hash_bytes(s, id, strlen(id));
 
-	if (!s->clients.nb)
-		return NULL;
-	h = hash_bytes(s, id, strlen(id));
 	for (struct sig_hnode *e = s->clients.b[h & (s->clients.nb - 1)]; e; e = e->next) {
 		struct sig_client *c = (struct sig_client *)e;
 
@@ -120,11 +117,8 @@ struct sig_client *sig_client_find(const struct wg_sig_state *s, const char *id)
 
 struct sig_resource *sig_resource_find(const struct wg_sig_state *s, const char *id)
 {
-	uint64_t h;
+	uint64_t h = hash_bytes(s, id, strlen(id));
 
-	if (!s->resources.nb)
-		return NULL;
-	h = hash_bytes(s, id, strlen(id));
 	for (struct sig_hnode *e = s->resources.b[h & (s->resources.nb - 1)]; e; e = e->next) {
 		struct sig_resource *r = (struct sig_resource *)e;
 
@@ -139,7 +133,7 @@ static struct sig_grant *grant_find(const struct wg_sig_state *s, const struct s
 {
 	uint64_t h;
 
-	if (!c || !r || !s->grants.nb)
+	if (!c || !r)
 		return NULL;
 	h = hash_grant(s, c, r);
 	for (struct sig_hnode *e = s->grants.b[h & (s->grants.nb - 1)]; e; e = e->next) {

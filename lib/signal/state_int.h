@@ -26,7 +26,9 @@ struct sig_hnode {
 };
 
 struct sig_htab {
-	struct sig_hnode **b;	/* nb buckets, a power of two (0 before the first reserve) */
+	/* nb buckets, a power of two. wg_sig_state_new() reserves every table,
+	 * so lookups may take nb > 0; only its failure path frees one with 0. */
+	struct sig_hnode **b;
 	size_t nb;
 	size_t n;
 };

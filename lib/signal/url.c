@@ -3,9 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "lib/config/values.h"
 
 static int fail(char *why, size_t whylen, const char *msg)
 {
@@ -51,19 +52,6 @@ static bool take_pct(char *out, size_t cap, const char *s, const char *e)
 	return true;
 }
 
-static bool number(const char *s, const char *e, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	if (s == e || (size_t)(e - s) > 10)
-		return false;
-	for (const char *p = s; p < e; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	*v = strtoul(s, &end, 10);
-	return end == e && *v <= max;
-}
-
 int wg_redis_url_parse(const char *s, struct wg_redis_url *u, char *why, size_t whylen)
 {
 	const char *p, *at, *hs, *he, *slash;
@@ -80,14 +68,9 @@ int wg_redis_url_parse(const char *s, struct wg_redis_url *u, char *why, size_t 
 	} else {
 		return fail(why, whylen, "not a redis:// or redis+sentinel:// URL");
 	}
-	slash = strchr(p, '/');
-	if (!slash)
-		slash = p + strlen(p);
+	slash = strchrnul(p, '/');
 	/* userinfo: the last '@' before the path (a password may hold '@'). */
-	at = NULL;
-	for (const char *q = p; q < slash; q++)
-		if (*q == '@')
-			at = q;
+	at = memrchr(p, '@', (size_t)(slash - p));
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		if (!colon)
@@ -114,22 +97,24 @@ int wg_redis_url_parse(const char *s, struct wg_redis_url *u, char *why, size_t 
 	if (he == hs || !take(u->host, sizeof(u->host), hs, he))
 		return fail(why, whylen, "no host, or host too long");
 	if (p < slash) {
-		if (*p != ':' || !number(p + 1, slash, 65535, &v) || v == 0)
+		char port[12];
+
+		if (*p != ':' || !take(port, sizeof(port), p + 1, slash) ||
+		    wg_cfgval_uint(port, 1, 65535, &v))
 			return fail(why, whylen, "port is not 1..65535");
 		u->port = (uint16_t)v;
 	}
 	/* path: [/master]/db */
 	p = *slash ? slash + 1 : slash;
 	if (u->sentinel) {
-		const char *e = strchr(p, '/');
-		if (!e)
-			e = p + strlen(p);
+		const char *e = strchrnul(p, '/');
+
 		if (e == p || !take(u->master, sizeof(u->master), p, e))
 			return fail(why, whylen, "sentinel URL without a master name (…/master/db)");
 		p = *e ? e + 1 : e;
 	}
 	if (*p) {
-		if (!number(p, p + strlen(p), 1u << 20, &v))
+		if (wg_cfgval_uint(p, 0, 1u << 20, &v))
 			return fail(why, whylen, "database is not a number");
 		u->db = (unsigned int)v;
 	}
@@ -140,15 +125,10 @@ void wg_redis_url_redact(const char *s, char *out, size_t len)
 {
 	const char *scheme = strstr(s, "://");
 	const char *start = scheme ? scheme + 3 : s;
-	const char *slash = strchr(start, '/');
-	const char *at = NULL;
-
-	if (!slash)
-		slash = start + strlen(start);
-	for (const char *q = start; q < slash; q++)
-		if (*q == '@')
-			at = q;
+	const char *slash = strchrnul(start, '/');
+	const char *at = memrchr(start, '@', (size_t)(slash - start));
 	const char *colon = at ? memchr(start, ':', (size_t)(at - start)) : NULL;
+
 	if (!colon) {
 		snprintf(out, len, "%s", s);
 		return;

@@ -135,6 +135,12 @@ static void test_client_events(void **unused)
 		 "allowed=100.64.0.12/32,10.50.0.0/24,fd00:1::/64", hex_of(3));
 	assert_string_equal(line(s, "C c1"), want);
 	assert_counts(s, 1, 0, 0);
+	/* The tunnel address listed again in allowed_ips, and a prefix listed
+	 * twice, are kept once, in first-seen order. */
+	apply(s, "{'event':'client_updated','payload':{'client':{'id':'c1','public_key':'" K3
+		 "','ipv4':'100.64.0.12','allowed_ips':['10.50.0.0/24','100.64.0.12/32',"
+		 "'fd00:1::/64','10.50.0.0/24']}}}", NULL);
+	assert_string_equal(line(s, "C c1"), want);
 
 	/* Deleting takes its grants; resources stay. */
 	apply(s, "{'event':'create_authorization','payload':{'ref':1,'client':" C2
