@@ -1,7 +1,11 @@
 /* wgatectl's changes: peers, resources and grants written to the signaling
  * store (Redis) exactly as a portal writes them, so every gateway sharing
  * the store, and a gateway started later, applies them (README, "Signaling
- * over Redis"). Used by wgatectl only: plain hiredis, no DPDK. */
+ * over Redis"). Used by wgatectl only: plain hiredis, no DPDK.
+ *
+ * The work is in three files: ctl_change.c reads and checks the command and
+ * builds what it writes, ctl_rds.c finds the store and holds the connection,
+ * ctl_redis.c runs each change as a Redis transaction. */
 #ifndef WGATE_CONTROL_CTL_REDIS_H
 #define WGATE_CONTROL_CTL_REDIS_H
 
@@ -37,5 +41,8 @@ bool ctl_redis_is_command(const char *cmd);
  * why it failed on stderr (never a key, a preshared key or the Redis
  * password). Returns wgatectl's exit code. */
 int ctl_redis_command(int nargs, char **args, const struct ctl_redis_opts *o);
+
+/* Prints "wgatectl: <message>" on stderr; returns CTL_EXIT_USAGE. */
+int ctl_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

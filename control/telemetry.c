@@ -16,6 +16,7 @@
 #include "control/peers.h"
 #include "control/signaling.h"
 #include "dataplane/arp_nd.h"
+#include "lib/config/values.h"
 
 static uint64_t counter_sum(enum wg_counter c)
 {
@@ -57,12 +58,11 @@ static int counters_cb(const char *cmd, const char *params, struct rte_tel_data 
 
 	(void)cmd;
 	if (params && *params) {
-		char *end;
-		unsigned long w = strtoul(params, &end, 10);
+		unsigned long w;
 
 		if (!strcmp(params, "control"))
 			one = dp.control_cnt;
-		else if (end != params && !*end && w < dp.n_workers)
+		else if (!wg_cfgval_uint(params, 0, UINT32_MAX, &w) && w < dp.n_workers)
 			one = dp.workers[w]->cnt;
 		else
 			return -EINVAL;

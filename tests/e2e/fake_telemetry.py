@@ -47,12 +47,17 @@ def peer_replies(peers, page=256):
     lists public keys, `page` at a time; /wgate/peer,KEY gives one peer (null
     when unknown, as DPDK sends for a callback error)."""
     by_key = {p["public_key"]: p for p in peers}
+    return {"/wgate/peers": paged([p["public_key"] for p in peers], page),
+            "/wgate/peer": lambda key: by_key.get(key)}
 
+
+def paged(items, page):
+    """A listing's reply: `items`, `page` at a time from the OFFSET param."""
     def listing(params):
         off = int(params) if params else 0
-        return [p["public_key"] for p in peers][off:off + page]
+        return items[off:off + page]
 
-    return {"/wgate/peers": listing, "/wgate/peer": lambda key: by_key.get(key)}
+    return listing
 
 
 LONG_DNS = ("a" * 60 + "." + "b" * 60 + "." + "c" * 60 + ".example.com")
@@ -82,12 +87,8 @@ def resource_replies(resources, page=200):
     """/wgate/resources[,OFFSET] lists names `page` at a time;
     /wgate/resource,NAME one resource (null when unknown)."""
     by_name = {r["name"]: {k: v for k, v in r.items() if k != "name"} for r in resources}
-
-    def listing(params):
-        off = int(params) if params else 0
-        return [r["name"] for r in resources][off:off + page]
-
-    return {"/wgate/resources": listing, "/wgate/resource": lambda n: by_name.get(n)}
+    return {"/wgate/resources": paged([r["name"] for r in resources], page),
+            "/wgate/resource": lambda n: by_name.get(n)}
 
 
 def access_replies(grants, page=100):

@@ -18,25 +18,13 @@ import tempfile
 import threading
 import time
 
-WGATECTL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/control/wgatectl"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctltest import K1, K2, WGATECTL, check, summary  # noqa: E402
+
 G = "5f3c1e0a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e"
-K1 = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
-K2 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
 K3 = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
 PSK = "FpCyhws9cxwWoV4xELtfJvjJN+zQVRPISllRWgeopVE="
 KEYS = {k: f"wgate:{{{G}}}:{k}" for k in ("clients", "resources", "grants", "events", "replies")}
-failures = 0
-checks = 0
-
-
-def check(ok, what, detail=""):
-    global failures, checks
-    checks += 1
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failures += 1
-        for line in str(detail).splitlines():
-            print("#   " + line)
 
 
 class Resp:
@@ -149,8 +137,7 @@ def main():
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"# {checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 def tests(r, port, url, R, tmp, psk_file):

@@ -13,32 +13,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ctltest import K1, K2, WGATECTL, check, summary  # noqa: E402
 from fake_telemetry import (FakeTelemetry, LONG_DNS, access_replies, default_replies,  # noqa: E402
-                            peer_replies, resource_replies, sample_access, sample_peers,
-                            sample_resources)
-
-WGATECTL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/control/wgatectl"
-failures = 0
-checks = 0
-
-
-def check(ok, what, detail=""):
-    global failures, checks
-    checks += 1
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failures += 1
-        for line in str(detail).splitlines():
-            print("#   " + line)
+                            peer_replies, resource_replies, sample_peers, sample_resources)
 
 
 def run(*args):
     p = subprocess.run([WGATECTL, *args], capture_output=True, text=True, timeout=20)
     return p.returncode, p.stdout, p.stderr
-
-
-K1 = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
-K2 = "TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
 
 
 def resources_and_access(sock, srv):
@@ -298,9 +280,7 @@ def main():
     finally:
         srv.stop()
     os.rmdir(tmp)
-
-    print(f"# {checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":
