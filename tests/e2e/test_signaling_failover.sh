@@ -44,6 +44,10 @@ check "wgatectl writes through the sentinel's master" sctl resource add before -
 check_within 5 "the gateway (through the sentinel) applies it" has_res before
 check "the gateway logged the master the sentinel named" grep -q "sentinel: master wgm is 127.0.0.1:$P1" "$E2E_WORK/wgate.log"
 
+# The sentinel learns replicas from the master's INFO (every 10 s); a
+# failover before that finds no replica to promote.
+knows_replica() { in_gw redis-cli -p "$P3" sentinel replicas wgm | grep -qx "$P2"; }
+check_within 30 "the sentinel knows the replica" knows_replica
 kill -9 "$R1_PID"
 e2e_note "master on port $P1 killed"
 check_within 30 "the sentinel promotes the replica" promoted
