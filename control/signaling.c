@@ -275,29 +275,10 @@ static void queue_ref(const char *ref_json)
 	sig.refs[sig.n_refs++] = m;
 }
 
-/* Refused events are logged at most REFUSED_LOG_PER_S a second: a stream
- * full of garbage must not flood the log. The rest are counted and the
- * count logged with the next line that gets through. */
-#define REFUSED_LOG_PER_S	10
-
+/* WG_LOG rate-limits this site: a stream full of garbage cannot flood the
+ * log, and what is held back is counted in the next line that passes. */
 static void refused(const char *why)
 {
-	static uint64_t window, shown, hidden;
-	uint64_t now = ctl_now_ns() / 1000000000ULL;
-
-	if (now != window) {
-		window = now;
-		shown = 0;
-	}
-	if (shown++ >= REFUSED_LOG_PER_S) {
-		hidden++;
-		return;
-	}
-	if (hidden) {
-		WG_LOG(WARN, MOD, "%lu more event(s) refused, not logged (rate limit)",
-		       (unsigned long)hidden);
-		hidden = 0;
-	}
 	WG_LOG(WARN, MOD, "event %s refused: %s", sig.last_id, why);
 }
 

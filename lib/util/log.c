@@ -120,3 +120,27 @@ void wg_log(enum wg_log_level lvl, const char *module, const char *fmt, ...)
 	}
 	funlockfile(stderr);
 }
+
+bool wg_log_ratelimit(struct wg_log_ratelimit *rl, enum wg_log_level lvl, const char *module)
+{
+	struct timespec now;
+	uint32_t held;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* +1 so that the zeroed static never looks like the current window. */
+	if ((uint64_t)now.tv_sec + 1 >= rl->window + WG_LOG_RL_INTERVAL_S) {
+		rl->window = (uint64_t)now.tv_sec + 1;
+		rl->printed = 0;
+	}
+	if (rl->printed >= WG_LOG_RL_BURST) {
+		rl->suppressed++;
+		return false;
+	}
+	rl->printed++;
+	held = rl->suppressed;
+	if (held) {
+		rl->suppressed = 0;
+		wg_log(lvl, module, "%u similar message(s) suppressed (rate limit)", held);
+	}
+	return true;
+}

@@ -1,11 +1,19 @@
 /* Logging for setup and control paths (never per packet: packets are
  * counted). One line per record on stderr, text or JSON
  * (WGATE_LOG_FORMAT), filtered per module by WGATE_LOG, e.g.
- * "info" or "warn,dataplane=debug". Callers never pass key material. */
+ * "info" or "warn,dataplane=debug". Callers never pass key material.
+ *
+ * Warnings and errors are rate-limited per call site, as the kernel's
+ * printk_ratelimited: at most WG_LOG_RL_BURST records in each
+ * WG_LOG_RL_INTERVAL_S window; the rest are counted, and the count is
+ * logged ("N similar message(s) suppressed") by the site's next record
+ * that gets through. Input from outside (packets, signaling messages)
+ * cannot flood the log, and a site that fires once still always prints. */
 #ifndef WGATE_LIB_UTIL_LOG_H
 #define WGATE_LIB_UTIL_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum wg_log_level { WG_LOG_ERR = 0, WG_LOG_WARN, WG_LOG_INFO, WG_LOG_DEBUG };
 
@@ -15,7 +23,27 @@ bool wg_log_enabled(enum wg_log_level lvl, const char *module);
 void wg_log(enum wg_log_level lvl, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define WG_LOG(lvl, mod, ...) \
-	do { if (wg_log_enabled(WG_LOG_##lvl, mod)) wg_log(WG_LOG_##lvl, mod, __VA_ARGS__); } while (0)
+#define WG_LOG_RL_BURST		10
+#define WG_LOG_RL_INTERVAL_S	5
+
+/* One per call site (a static in WG_LOG). Written by whichever thread logs
+ * there; a race between threads only miscounts, which is harmless. */
+struct wg_log_ratelimit {
+	uint64_t window;	/* start of the current window, s (monotonic) */
+	uint32_t printed;	/* records printed in this window */
+	uint32_t suppressed;	/* records held back since the last print */
+};
+
+/* True when this site may print now; logs the suppressed count first. */
+bool wg_log_ratelimit(struct wg_log_ratelimit *rl, enum wg_log_level lvl, const char *module);
+
+#define WG_LOG(lvl, mod, ...)							\
+	do {									\
+		static struct wg_log_ratelimit wg_log_rl_;			\
+		if (wg_log_enabled(WG_LOG_##lvl, mod) &&			\
+		    (WG_LOG_##lvl > WG_LOG_WARN ||				\
+		     wg_log_ratelimit(&wg_log_rl_, WG_LOG_##lvl, mod)))		\
+			wg_log(WG_LOG_##lvl, mod, __VA_ARGS__);			\
+	} while (0)
 
 #endif
