@@ -31,7 +31,9 @@ static bool needs_restart(const struct wg_config *a, const struct wg_config *b)
 		    memcmp(x->addrs, y->addrs, x->n_addrs * sizeof(x->addrs[0])) ||
 		    memcmp(&x->gw4, &y->gw4, sizeof(x->gw4)) ||
 		    memcmp(&x->gw6, &y->gw6, sizeof(x->gw6)) ||
-		    memcmp(x->routes, y->routes, x->n_routes * sizeof(x->routes[0])))
+		    /* no routes: NULL, and memcmp(NULL, ..., 0) is undefined */
+		    (x->n_routes && memcmp(x->routes, y->routes,
+					   x->n_routes * sizeof(x->routes[0]))))
 			return true;
 	}
 	return false;

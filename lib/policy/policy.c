@@ -32,10 +32,13 @@ static bool group_permits(const struct wg_pol_table *t, const struct pol_group *
 			  uint16_t port, uint64_t now)
 {
 	switch (proto) {
+	/* A table without spans has spans == NULL, and NULL + 0 is undefined
+	 * behaviour in C (UBSan says so): test the count first. */
 	case WG_POL_TCP:
-		return spans_permit(t->spans + g->span_off, g->n_tcp, port, now);
+		return g->n_tcp && spans_permit(t->spans + g->span_off, g->n_tcp, port, now);
 	case WG_POL_UDP:
-		return spans_permit(t->spans + g->span_off + g->n_tcp, g->n_udp, port, now);
+		return g->n_udp &&
+		       spans_permit(t->spans + g->span_off + g->n_tcp, g->n_udp, port, now);
 	case WG_POL_ICMP:
 		return (g->flags & POL_HAS_ICMP) && now <= g->icmp;
 	default:

@@ -26,7 +26,8 @@ static size_t packet(uint8_t *p, size_t len, const uint8_t *opt, size_t opt_len,
 	p[8] = 64;
 	p[9] = 17;
 	memcpy(p + 12, "\xc6\x33\x64\x02\x64\x40\x00\x02", 8);
-	memcpy(p + 20, opt, opt_len);
+	if (opt_len)
+		memcpy(p + 20, opt, opt_len);
 	for (size_t i = ihl; i < len; i++)
 		p[i] = (uint8_t)(i * 7);
 	wg_wr16(p + 10, wg_cksum_fold(wg_sum16(p, ihl, 0)));
