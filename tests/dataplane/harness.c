@@ -253,8 +253,10 @@ static uint8_t *frame(struct hx *h, struct rte_mbuf **out, size_t len, int port,
 	return (uint8_t *)(eth + 1);
 }
 
-struct rte_mbuf *hx_data_frame(struct hx *h, const struct hx_client *c, size_t size,
-			       uint64_t counter, struct wg_aead_op *op)
+/* A client's transport frame around an inner packet: built as IPv4/UDP of
+ * size bytes to the resource when inner is NULL, else a copy of inner. */
+static struct rte_mbuf *data_frame(struct hx *h, const struct hx_client *c, const void *inner_in,
+				   size_t size, uint64_t counter, struct wg_aead_op *op)
 {
 	/* Padded as a sender pads: to 16, never past the MTU. */
 	size_t padded = RTE_MIN(RTE_ALIGN_CEIL(size, WG_DATA_PAD), RTE_MAX((size_t)HX_MTU, size));
@@ -273,7 +275,10 @@ struct rte_mbuf *hx_data_frame(struct hx *h, const struct hx_client *c, size_t s
 		.counter = wg_le64(counter),
 	};
 	uint8_t *inner = (uint8_t *)(wh + 1);
-	ipv4_udp(inner, size, c->tun, res_ip, 5000, 9);
+	if (inner_in)
+		memcpy(inner, inner_in, size);
+	else
+		ipv4_udp(inner, size, c->tun, res_ip, 5000, 9);
 	memset(inner + size, 0, padded - size);
 	if (!op)
 		op = &local;
@@ -283,6 +288,28 @@ struct rte_mbuf *hx_data_frame(struct hx *h, const struct hx_client *c, size_t s
 	};
 	if (op == &local)
 		wg_aead_seal_burst(h->engine, op, 1);
+	return m;
+}
+
+struct rte_mbuf *hx_data_frame(struct hx *h, const struct hx_client *c, size_t size,
+			       uint64_t counter, struct wg_aead_op *op)
+{
+	return data_frame(h, c, NULL, size, counter, op);
+}
+
+struct rte_mbuf *hx_sealed_frame(struct hx *h, const struct hx_client *c, const void *inner,
+				 size_t size, uint64_t counter)
+{
+	return data_frame(h, c, inner, size, counter, NULL);
+}
+
+struct rte_mbuf *hx_raw_frame(struct hx *h, const void *bytes, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(h->pool);
+
+	if (!m || !rte_pktmbuf_append(m, (uint16_t)len))
+		die("frame pool exhausted");
+	memcpy(rte_pktmbuf_mtod(m, void *), bytes, len);
 	return m;
 }
 

@@ -68,6 +68,13 @@ void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
  * for the caller to seal in a burst. */
 struct rte_mbuf *hx_data_frame(struct hx *h, const struct hx_client *c, size_t size,
 			       uint64_t counter, struct wg_aead_op *op);
+/* The same around any inner packet of size bytes (at most HX_MTU + 64),
+ * sealed. */
+struct rte_mbuf *hx_sealed_frame(struct hx *h, const struct hx_client *c, const void *inner,
+				 size_t size, uint64_t counter);
+/* A frame of exactly these bytes, Ethernet header included (to enqueue on
+ * either port's rx ring); len at most 2048. */
+struct rte_mbuf *hx_raw_frame(struct hx *h, const void *bytes, size_t len);
 /* An inner IPv4/UDP packet of size bytes from the resource to the client. */
 struct rte_mbuf *hx_inner_frame(struct hx *h, const struct hx_client *c, size_t size);
 
