@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include <rte_eal.h>
@@ -131,6 +132,12 @@ int main(int argc, char **argv)
 		wg_config_free(cfg);
 		return 1;
 	}
+	/* Keys live in this process's memory: no core dump may carry them
+	 * (and no unprivileged ptrace may read them). After the EAL, which
+	 * reads /proc/self files that this makes root-owned. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		WG_LOG(WARN, "main", "could not exclude key memory from core dumps: %s",
+		       strerror(errno));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);

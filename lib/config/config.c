@@ -20,6 +20,7 @@
 
 #include "lib/config/ini.h"
 #include "lib/config/sections.h"
+#include "lib/config/values.h"
 
 #define CONFIG_FILE_MAX (64u << 20)	/* far beyond any real config; stops reading /dev/zero */
 
@@ -316,6 +317,36 @@ err:
 	return NULL;
 }
 
+/* Does the text set PrivateKey or PresharedKey inline (not ...File)? */
+static bool holds_inline_key(const char *t, size_t len)
+{
+	static const char *const keys[] = { "privatekey", "presharedkey" };
+	const char *end = t + len;
+
+	for (const char *p = t; t && p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p;
+
+		if (!eol)
+			eol = end;
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		for (size_t k = 0; k < 2; k++) {
+			size_t n = strlen(keys[k]);
+			const char *r = q + n;
+
+			if ((size_t)(eol - q) <= n || strncasecmp(q, keys[k], n))
+				continue;
+			while (r < eol && (*r == ' ' || *r == '\t'))
+				r++;
+			if (r < eol && *r == '=')
+				return true;
+		}
+		p = eol + 1;
+	}
+	return false;
+}
+
 struct wg_config *wg_config_load(const char *path, char *const *envp,
 				 struct wg_config_error *err)
 {
@@ -361,6 +392,8 @@ struct wg_config *wg_config_load(const char *path, char *const *envp,
 		goto out;
 	}
 	c = wg_config_parse(path, buf ? buf : "", len, envp, err);
+	if (c && holds_inline_key(buf, len))
+		wg_cfgval_warn_loose(fileno(f), path, "config file holding keys");
 out:
 	if (buf) {
 		/* The file may hold PrivateKey and PresharedKey values. */

@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "lib/util/log.h"
 
 /* Base64 of 32 bytes is 43 characters plus one '=' of padding. */
 #define KEY_B64_LEN 44
@@ -36,6 +39,17 @@ int wg_cfgval_key(const char *s, uint8_t out[WG_CFG_KEY_LEN])
 	return rc;
 }
 
+void wg_cfgval_warn_loose(int fd, const char *path, const char *what)
+{
+	struct stat st;
+
+	/* As ssh and wg(8) do for private keys: anyone else who can read the
+	 * file can impersonate the gateway or decrypt its peers' traffic. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		WG_LOG(WARN, "config", "%s %s is accessible by group or others (mode %03o);"
+		       " chmod 600 it", what, path, (unsigned int)(st.st_mode & 0777));
+}
+
 int wg_cfgval_key_file(const char *path, uint8_t out[WG_CFG_KEY_LEN], char *why, size_t len)
 {
 	char buf[KEY_FILE_MAX + 1];
@@ -49,6 +63,7 @@ int wg_cfgval_key_file(const char *path, uint8_t out[WG_CFG_KEY_LEN], char *why,
 		snprintf(why, len, "cannot read %s: %s", path, strerror(errno));
 		return -EINVAL;
 	}
+	wg_cfgval_warn_loose(fd, path, "key file");
 	while (got < sizeof(buf) - 1) {
 		r = read(fd, buf + got, sizeof(buf) - 1 - got);
 		if (r < 0 && errno == EINTR)

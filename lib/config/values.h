@@ -13,7 +13,11 @@
 
 /* 44 characters of standard padded base64 holding exactly 32 bytes. */
 int wg_cfgval_key(const char *s, uint8_t out[WG_CFG_KEY_LEN]);
-/* Reads a key file (base64, surrounding whitespace allowed; at most 1 KiB). */
+/* Logs a warning when the open file fd (path, "key file" or "config file
+ * holding keys") can be read or written by group or others. */
+void wg_cfgval_warn_loose(int fd, const char *path, const char *what);
+/* Reads a key file (base64, surrounding whitespace allowed; at most 1 KiB);
+ * warns when it is accessible by group or others. */
 int wg_cfgval_key_file(const char *path, uint8_t out[WG_CFG_KEY_LEN], char *why, size_t len);
 
 /* Plain decimal in min..max: no sign, no spaces, no hex. */
