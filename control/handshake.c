@@ -29,18 +29,48 @@
 #include "lib/util/log.h"
 #include "lib/wg/cookie.h"
 #include "lib/wg/messages.h"
+#include "lib/wg/ratelimiter.h"
 #include "lib/wg/tai64n.h"
 
+/* Once the punt ring passes DP_UNDER_LOAD_FILL the gateway stays under load
+ * for this long after it last did (the kernel's rule): a flood that comes in
+ * waves does not get DH work between them. */
+#define UNDER_LOAD_HOLD_NS	(1000ULL * 1000 * 1000)
+/* Sources remembered by the per-source limit; 64 KiB-odd of table. */
+#define RATELIMIT_SLOTS		4096
+
 static struct wg_cookie_checker checker;
+/* Writer and reader: the control core. */
+static struct wg_ratelimiter *limiter;
+static uint64_t under_load_until;
 
 static void count(enum wg_counter c)
 {
 	dp.control_cnt->v[c]++;
 }
 
-void ctl_handshake_init(void)
+int ctl_handshake_init(void)
 {
 	wg_cookie_checker_init(&checker, &ctl.local);
+	limiter = wg_ratelimiter_create(RATELIMIT_SLOTS);
+	return limiter ? 0 : -ENOMEM;
+}
+
+void ctl_handshake_free(void)
+{
+	wg_ratelimiter_free(limiter);
+	limiter = NULL;
+}
+
+static bool is_under_load(uint64_t now)
+{
+	if (rte_ring_count(dp.punt_ring) > DP_UNDER_LOAD_FILL) {
+		if (now >= under_load_until)
+			count(WG_CNT_HS_UNDER_LOAD);
+		under_load_until = now + UNDER_LOAD_HOLD_NS;
+		return true;
+	}
+	return now < under_load_until;
 }
 
 static void peer_name(const struct ctl_peer *p, char *buf, size_t len)
@@ -103,13 +133,15 @@ static size_t ip_len(const struct wg_ipaddr *ip)
 }
 
 /* mac1 first: no DH, no state, nothing allocated before it holds. Under load
- * (the punt ring filling up) mac2 must hold too, proving the source address.
- * Returns true when the message may go on; otherwise *need_cookie says
- * whether only mac2 was missing (the sender should get a cookie). */
+ * (the punt ring filling up, and for a second after) mac2 must hold too,
+ * proving the source address, and that source must be within its own rate
+ * (lib/wg/ratelimiter.h). Returns true when the message may go on;
+ * otherwise *need_cookie says whether only mac2 was missing (the sender
+ * should get a cookie). */
 static bool macs_ok(const void *msg, size_t len, const struct dp_mbuf_priv *pv, uint64_t now,
 		    bool *need_cookie)
 {
-	bool under_load = rte_ring_count(dp.punt_ring) > DP_UNDER_LOAD_FILL;
+	bool under_load = is_under_load(now);
 	enum wg_mac_result mac = wg_cookie_validate(&checker, msg, len, pv->src.a,
 						    ip_len(&pv->src), pv->src_udp_port, now,
 						    under_load);
@@ -121,6 +153,10 @@ static bool macs_ok(const void *msg, size_t len, const struct dp_mbuf_priv *pv, 
 	}
 	if (under_load && mac != WG_MAC_VALID_MAC2) {
 		*need_cookie = true;
+		return false;
+	}
+	if (under_load && !wg_ratelimiter_allow(limiter, pv->src.a, ip_len(&pv->src), now)) {
+		count(WG_CNT_HS_DROP_RATELIMITED);
 		return false;
 	}
 	return true;

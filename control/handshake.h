@@ -8,7 +8,9 @@
 struct rte_mbuf;
 struct ctl_peer;
 
-void ctl_handshake_init(void);
+/* 0 or -ENOMEM (the per-source rate-limit table). */
+int ctl_handshake_init(void);
+void ctl_handshake_free(void);
 /* A punted handshake message (outer headers stripped). Consumes m. */
 void ctl_handshake_input(struct rte_mbuf *m, uint64_t now_ns);
 /* Sends an initiation to the peer's endpoint (if it has one). */

@@ -161,7 +161,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	ctl_timers_init();
-	ctl_handshake_init();
+	if (ctl_handshake_init()) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	if (ctl_telemetry_init())
 		WG_LOG(WARN, "main", "telemetry commands could not be registered");
 	rc = dp_launch();
@@ -184,6 +187,7 @@ out:
 	dp_shutdown();
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");
 	ctl_peers_free();
+	ctl_handshake_free();
 	dp_rcu_drain();
 	ctl_policy_free();
 	if (ctl.effective != cfg)

@@ -84,6 +84,8 @@
 	_(HS_DROP_UNKNOWN_PEER,	"handshake_drop_unknown_peer")		\
 	_(HS_DROP_REPLAYED,	"handshake_drop_replayed_timestamp")	\
 	_(HS_DROP_FLOOD,	"handshake_drop_flood")			\
+	_(HS_DROP_RATELIMITED,	"handshake_drop_ratelimited")		\
+	_(HS_UNDER_LOAD,	"handshake_under_load_entered")		\
 	_(HS_DROP_UNKNOWN_INDEX, "handshake_drop_unknown_index")	\
 	_(HS_RESPONSE_FAILED,	"handshake_response_failed")		\
 	_(HS_GAVE_UP,		"handshake_gave_up")			\
