@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 #include <sodium.h>
@@ -25,6 +26,7 @@
 #include "dataplane/arp_nd.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/publish.h"
+#include "dataplane/rcu.h"
 #include "lib/crypto/aead.h"
 #include "lib/util/log.h"
 #include "lib/wg/cookie.h"
@@ -43,34 +45,96 @@ static struct wg_cookie_checker checker;
 /* Writer and reader: the control core. */
 static struct wg_ratelimiter *limiter;
 static uint64_t under_load_until;
+static uint64_t worker_cookies_seen;	/* the workers' cookie replies, last tick */
 
 static void count(enum wg_counter c)
 {
 	dp.control_cnt->v[c]++;
 }
 
+static void secret_free(void *obj)
+{
+	sodium_memzero(obj, sizeof(struct dp_cookie_secret));
+	rte_free(obj);
+}
+
+/* Renews the cookie secret when due and gives the workers the new one
+ * (dataplane/hs_guard.c): every mac2 check and cookie on every core uses
+ * the same secret. Runs before each use here and on every tick. */
+static int secret_fresh(uint64_t now)
+{
+	struct dp_cookie_secret *cs, *old;
+
+	if (!wg_cookie_checker_refresh(&checker, now) && atomic_load(&dp.cookie_secret))
+		return 0;
+	cs = rte_malloc("cookie_secret", sizeof(*cs), 0);	/* control-side, every 2 min */
+	if (!cs)
+		return -ENOMEM;
+	memcpy(cs->secret, checker.secret, sizeof(cs->secret));
+	old = atomic_exchange_explicit(&dp.cookie_secret, cs, memory_order_release);
+	if (old && dp_rcu_defer(old, secret_free))
+		WG_LOG(WARN, "handshake", "retiring the old cookie secret failed; kept");
+	return 0;
+}
+
 int ctl_handshake_init(void)
 {
 	wg_cookie_checker_init(&checker, &ctl.local);
+	memcpy(dp.mac1_key, ctl.local.mac1_key, sizeof(dp.mac1_key));
+	memcpy(dp.cookie_key, ctl.local.cookie_key, sizeof(dp.cookie_key));
 	limiter = wg_ratelimiter_create(RATELIMIT_SLOTS);
-	return limiter ? 0 : -ENOMEM;
+	if (!limiter || secret_fresh(ctl_now_ns()))
+		return -ENOMEM;
+	return 0;
 }
 
 void ctl_handshake_free(void)
 {
+	struct dp_cookie_secret *cs = atomic_exchange(&dp.cookie_secret, NULL);
+
+	if (cs) {
+		sodium_memzero(cs, sizeof(*cs));
+		rte_free(cs);	/* the workers have stopped */
+	}
 	wg_ratelimiter_free(limiter);
 	limiter = NULL;
 }
 
+static void load_on(uint64_t now)
+{
+	if (now >= under_load_until) {
+		count(WG_CNT_HS_UNDER_LOAD);
+		atomic_store_explicit(&dp.hs_under_load, true, memory_order_relaxed);
+	}
+	under_load_until = now + UNDER_LOAD_HOLD_NS;
+}
+
+/* Under load: the punt ring past its mark, then for a second after. While
+ * the workers answer a flood themselves the ring stays empty, so their
+ * cookie replies count too (ctl_handshake_tick). */
 static bool is_under_load(uint64_t now)
 {
 	if (rte_ring_count(dp.punt_ring) > DP_UNDER_LOAD_FILL) {
-		if (now >= under_load_until)
-			count(WG_CNT_HS_UNDER_LOAD);
-		under_load_until = now + UNDER_LOAD_HOLD_NS;
+		load_on(now);
 		return true;
 	}
 	return now < under_load_until;
+}
+
+void ctl_handshake_tick(uint64_t now)
+{
+	uint64_t answered = 0;
+
+	secret_fresh(now);
+	for (unsigned int i = 0; i < dp.n_workers; i++)
+		answered += dp.workers[i]->cnt->v[WG_CNT_HS_COOKIE_TX];
+	/* More requests answered since the last tick than would have filled
+	 * the ring to its mark: the flood goes on. */
+	if (answered - worker_cookies_seen > DP_UNDER_LOAD_FILL)
+		load_on(now);
+	worker_cookies_seen = answered;
+	if (!is_under_load(now))
+		atomic_store_explicit(&dp.hs_under_load, false, memory_order_relaxed);
 }
 
 static void peer_name(const struct ctl_peer *p, char *buf, size_t len)
@@ -142,9 +206,12 @@ static bool macs_ok(const void *msg, size_t len, const struct dp_mbuf_priv *pv, 
 		    bool *need_cookie)
 {
 	bool under_load = is_under_load(now);
-	enum wg_mac_result mac = wg_cookie_validate(&checker, msg, len, pv->src.a,
-						    ip_len(&pv->src), pv->src_udp_port, now,
-						    under_load);
+	enum wg_mac_result mac;
+
+	if (under_load)
+		secret_fresh(now);	/* renewed here, shared with the workers */
+	mac = wg_cookie_validate(&checker, msg, len, pv->src.a, ip_len(&pv->src),
+				 pv->src_udp_port, now, under_load);
 
 	*need_cookie = false;
 	if (mac == WG_MAC_INVALID) {

@@ -11,6 +11,9 @@ struct ctl_peer;
 /* 0 or -ENOMEM (the per-source rate-limit table). */
 int ctl_handshake_init(void);
 void ctl_handshake_free(void);
+/* Every control tick: renews and shares the cookie secret, keeps the
+ * under-load state (dp.hs_under_load) while the workers answer a flood. */
+void ctl_handshake_tick(uint64_t now_ns);
 /* A punted handshake message (outer headers stripped). Consumes m. */
 void ctl_handshake_input(struct rte_mbuf *m, uint64_t now_ns);
 /* Sends an initiation to the peer's endpoint (if it has one). */

@@ -124,6 +124,7 @@ static void act(struct ctl_peer *p, unsigned int what, uint64_t now)
 
 void ctl_timers_tick(uint64_t now)
 {
+	ctl_handshake_tick(now);
 	for (uint32_t s = 0; s < ctl.slot_hw; s++) {
 		struct ctl_peer *p = ctl.peers[s];
 		if (!p)

@@ -238,6 +238,10 @@ struct dp_worker {
 	struct rte_mbuf *handoff[DP_MAX_WORKERS][DP_BURST];
 	uint16_t n_handoff[DP_MAX_WORKERS];
 	unsigned int idle_polls;
+	/* Nonces of the cookie replies this worker sends under load: 16
+	 * random bytes drawn at setup, then a counter, so none repeats under
+	 * the gateway's cookie key, across workers or restarts. */
+	uint8_t cookie_nonce[24];
 	/* Scratch for an ICMP error being built (RFC 4443: at most 1280). */
 	uint8_t icmp_scratch[1280];
 } __rte_cache_aligned;
@@ -274,7 +278,23 @@ struct dp {
 	_Atomic(struct wg_prefix_map *) neighbours;	/* ip -> dp_neigh_value */
 	_Atomic(struct dp_clock *) clock;		/* never NULL once workers run */
 
+	/* Handshake floods (dataplane/hs_guard.c). Writer: control lcore.
+	 * mac1_key and cookie_key are set before the workers start; the
+	 * secret is replaced whenever the control core renews it (RCU) and
+	 * hs_under_load follows its under-load state (relaxed loads: a
+	 * worker that acts one burst late only punts or answers one more). */
+	uint8_t mac1_key[32];
+	uint8_t cookie_key[32];
+	_Atomic(struct dp_cookie_secret *) cookie_secret;
+	_Atomic bool hs_under_load;
+
 	volatile bool stop;
+};
+
+/* The control core's cookie secret as the workers see it. Immutable once
+ * published. */
+struct dp_cookie_secret {
+	uint8_t secret[32];
 };
 
 extern struct dp dp;

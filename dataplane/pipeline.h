@@ -41,6 +41,10 @@ void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m);
 /* xmit.c: add UDP/IP/Ethernet for a WireGuard message to an endpoint and
  * stage it; tos is the outer TOS / traffic class byte (ECN bits). Used by
  * workers; control-built frames go through tx rings. */
+/* A handshake message (m holds just the message, its source in the
+ * private area): punted to the control core, or under load vetted here
+ * and answered with a cookie reply (dataplane/hs_guard.c). Consumes m. */
+void dp_handshake_in(struct dp_worker *w, struct rte_mbuf *m);
 void dp_send_outer(struct dp_worker *w, struct rte_mbuf *m, const struct dp_endpoint *ep,
 		   uint8_t tos);
 /* Queues a ready frame for port_idx (sent by dp_tx_flush). */

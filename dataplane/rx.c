@@ -68,7 +68,7 @@ static void wireguard_in(struct dp_worker *w, struct rte_mbuf *m, uint32_t l3_le
 			dp_drop(w, m, WG_CNT_DROP_BAD_LENGTH);
 			return;
 		}
-		dp_punt(w, m, DP_PUNT_HANDSHAKE);
+		dp_handshake_in(w, m);
 		return;
 	default:
 		dp_drop(w, m, WG_CNT_DROP_BAD_TYPE);

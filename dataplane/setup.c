@@ -18,6 +18,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <sodium.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/log.h"
@@ -225,6 +226,7 @@ static int setup_workers(enum wg_crypto_backend crypto)
 			return -ENOMEM;
 		w->lcore_id = lcore;
 		w->idx = i;
+		randombytes_buf(w->cookie_nonce, 16);
 		w->cnt = rte_zmalloc_socket("cnt", sizeof(*w->cnt), RTE_CACHE_LINE_SIZE,
 					    rte_lcore_to_socket_id(lcore));
 		w->peer_stats = rte_zmalloc_socket("peer_stats",

@@ -30,21 +30,25 @@ static void compute_mac(uint8_t mac[WG_COOKIE_LEN], const void *msg, size_t len,
 	wg_blake2s(mac, WG_COOKIE_LEN, msg, len, key, keylen);
 }
 
-static int make_cookie(struct wg_cookie_checker *c, uint8_t cookie[WG_COOKIE_LEN],
-		       const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
-		       uint64_t now_ns)
+bool wg_cookie_checker_refresh(struct wg_cookie_checker *c, uint64_t now_ns)
+{
+	if (c->have_secret && !has_expired(c->secret_birth_ns, COOKIE_SECRET_MAX_AGE, now_ns))
+		return false;
+	randombytes_buf(c->secret, sizeof(c->secret));
+	c->secret_birth_ns = now_ns;
+	c->have_secret = true;
+	return true;
+}
+
+static int make_cookie(const uint8_t secret[WG_COOKIE_SECRET_LEN], uint8_t cookie[WG_COOKIE_LEN],
+		       const uint8_t *src_ip, size_t ip_len, uint16_t src_port)
 {
 	struct wg_blake2s_state s;
 	uint8_t port[2] = { (uint8_t)(src_port >> 8), (uint8_t)src_port };
 
 	if (ip_len != 4 && ip_len != 16)
 		return -EINVAL;
-	if (!c->have_secret || has_expired(c->secret_birth_ns, COOKIE_SECRET_MAX_AGE, now_ns)) {
-		randombytes_buf(c->secret, sizeof(c->secret));
-		c->secret_birth_ns = now_ns;
-		c->have_secret = true;
-	}
-	wg_blake2s_init_key(&s, WG_COOKIE_LEN, c->secret, sizeof(c->secret));
+	wg_blake2s_init_key(&s, WG_COOKIE_LEN, secret, WG_COOKIE_SECRET_LEN);
 	wg_blake2s_update(&s, src_ip, ip_len);
 	wg_blake2s_update(&s, port, sizeof(port));	/* network order */
 	wg_blake2s_final(&s, cookie);
@@ -58,9 +62,10 @@ void wg_cookie_checker_init(struct wg_cookie_checker *c, const struct wg_noise_l
 	memcpy(c->cookie_key, l->cookie_key, WG_KEY_LEN);
 }
 
-enum wg_mac_result wg_cookie_validate(struct wg_cookie_checker *c, const void *msg, size_t len,
-				      const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
-				      uint64_t now_ns, bool check_mac2)
+enum wg_mac_result wg_cookie_validate_with(const uint8_t mac1_key[WG_KEY_LEN],
+					   const uint8_t secret[WG_COOKIE_SECRET_LEN],
+					   const void *msg, size_t len, const uint8_t *src_ip,
+					   size_t ip_len, uint16_t src_port, bool check_mac2)
 {
 	const struct wg_msg_macs *macs;
 	uint8_t computed[WG_COOKIE_LEN], cookie[WG_COOKIE_LEN];
@@ -70,19 +75,53 @@ enum wg_mac_result wg_cookie_validate(struct wg_cookie_checker *c, const void *m
 		return WG_MAC_INVALID;
 	macs = (const struct wg_msg_macs *)((const uint8_t *)msg + MAC1_END(len));
 
-	compute_mac(computed, msg, MAC1_END(len), c->mac1_key, WG_KEY_LEN);
+	compute_mac(computed, msg, MAC1_END(len), mac1_key, WG_KEY_LEN);
 	if (sodium_memcmp(computed, macs->mac1, WG_COOKIE_LEN) != 0)
-		goto out;
+		return WG_MAC_INVALID;
 	ret = WG_MAC_VALID_MAC1;
-	if (!check_mac2)
-		goto out;
-
-	if (make_cookie(c, cookie, src_ip, ip_len, src_port, now_ns))
-		goto out;
+	if (!check_mac2 || make_cookie(secret, cookie, src_ip, ip_len, src_port))
+		return ret;
 	compute_mac(computed, msg, MAC2_END(len), cookie, WG_COOKIE_LEN);
 	if (sodium_memcmp(computed, macs->mac2, WG_COOKIE_LEN) == 0)
 		ret = WG_MAC_VALID_MAC2;
-out:
+	sodium_memzero(cookie, sizeof(cookie));
+	return ret;
+}
+
+enum wg_mac_result wg_cookie_validate(struct wg_cookie_checker *c, const void *msg, size_t len,
+				      const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
+				      uint64_t now_ns, bool check_mac2)
+{
+	if (check_mac2)
+		wg_cookie_checker_refresh(c, now_ns);
+	return wg_cookie_validate_with(c->mac1_key, c->secret, msg, len, src_ip, ip_len, src_port,
+				       check_mac2);
+}
+
+int wg_cookie_reply_with(const uint8_t cookie_key[WG_KEY_LEN],
+			 const uint8_t secret[WG_COOKIE_SECRET_LEN], struct wg_msg_cookie *out,
+			 const void *msg, size_t len, uint32_t receiver_index,
+			 const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
+			 const uint8_t nonce[WG_COOKIE_NONCE_LEN])
+{
+	const struct wg_msg_macs *macs;
+	uint8_t cookie[WG_COOKIE_LEN];
+	int ret;
+
+	if (len < MIN_LEN)
+		return -EINVAL;
+	macs = (const struct wg_msg_macs *)((const uint8_t *)msg + MAC1_END(len));
+	ret = make_cookie(secret, cookie, src_ip, ip_len, src_port);
+	if (ret)
+		return ret;
+	memset(out, 0, sizeof(*out));
+	out->header.type = WG_MSG_COOKIE;
+	out->receiver_index = wg_le32(receiver_index);
+	memcpy(out->nonce, nonce, sizeof(out->nonce));
+	/* The mac1 as AAD binds the reply to the message it answers, so a
+	 * cookie cannot be replayed onto another initiator. */
+	ret = wg_xaead_encrypt(out->encrypted_cookie, cookie, WG_COOKIE_LEN,
+			       macs->mac1, WG_COOKIE_LEN, out->nonce, cookie_key);
 	sodium_memzero(cookie, sizeof(cookie));
 	return ret;
 }
@@ -92,28 +131,12 @@ int wg_cookie_create_reply(struct wg_cookie_checker *c, struct wg_msg_cookie *ou
 			   const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
 			   uint64_t now_ns)
 {
-	const struct wg_msg_macs *macs;
-	uint8_t cookie[WG_COOKIE_LEN];
-	int ret;
+	uint8_t nonce[WG_COOKIE_NONCE_LEN];
 
-	if (len < MIN_LEN)
-		return -EINVAL;
-	macs = (const struct wg_msg_macs *)((const uint8_t *)msg + MAC1_END(len));
-
-	ret = make_cookie(c, cookie, src_ip, ip_len, src_port, now_ns);
-	if (ret)
-		return ret;
-
-	memset(out, 0, sizeof(*out));
-	out->header.type = WG_MSG_COOKIE;
-	out->receiver_index = wg_le32(receiver_index);
-	randombytes_buf(out->nonce, sizeof(out->nonce));
-	/* The mac1 as AAD binds the reply to the message it answers, so a
-	 * cookie cannot be replayed onto another initiator. */
-	ret = wg_xaead_encrypt(out->encrypted_cookie, cookie, WG_COOKIE_LEN,
-			       macs->mac1, WG_COOKIE_LEN, out->nonce, c->cookie_key);
-	sodium_memzero(cookie, sizeof(cookie));
-	return ret;
+	wg_cookie_checker_refresh(c, now_ns);
+	randombytes_buf(nonce, sizeof(nonce));
+	return wg_cookie_reply_with(c->cookie_key, c->secret, out, msg, len, receiver_index,
+				    src_ip, ip_len, src_port, nonce);
 }
 
 void wg_cookie_add_macs(struct wg_noise_peer *p, void *msg, size_t len, uint64_t now_ns)

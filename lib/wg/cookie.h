@@ -25,8 +25,10 @@ struct wg_noise_peer;
  * the secret, and a cookie only validates on the checker that made it, so
  * both belong on the same core. validate with check_mac2 false only reads,
  * so other cores may share a read-only copy for the mac1 check. */
+#define WG_COOKIE_SECRET_LEN	32
+
 struct wg_cookie_checker {
-	uint8_t secret[32];
+	uint8_t secret[WG_COOKIE_SECRET_LEN];
 	uint64_t secret_birth_ns;
 	bool have_secret;
 	uint8_t mac1_key[WG_KEY_LEN];	/* copy of wg_noise_local.mac1_key */
@@ -34,6 +36,10 @@ struct wg_cookie_checker {
 };
 
 void wg_cookie_checker_init(struct wg_cookie_checker *c, const struct wg_noise_local *l);
+/* Renews the secret when there is none or it is older than
+ * COOKIE_SECRET_MAX_AGE; true when it did (the owner then shares the new
+ * one with the cores that use the _with functions). */
+bool wg_cookie_checker_refresh(struct wg_cookie_checker *c, uint64_t now_ns);
 
 enum wg_mac_result {
 	WG_MAC_INVALID = 0,	/* mac1 wrong, or message too short: drop */
@@ -57,6 +63,20 @@ int wg_cookie_create_reply(struct wg_cookie_checker *c, struct wg_msg_cookie *ou
 			   const void *msg, size_t len, uint32_t receiver_index,
 			   const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
 			   uint64_t now_ns);
+
+/* The same two with keys and a secret the caller holds, renewing nothing:
+ * for cores that share a read-only copy of the owner's secret (the data
+ * plane's workers answer floods themselves, dataplane/hs_guard.c). The
+ * nonce is the caller's; it must never repeat under cookie_key. */
+enum wg_mac_result wg_cookie_validate_with(const uint8_t mac1_key[WG_KEY_LEN],
+					   const uint8_t secret[WG_COOKIE_SECRET_LEN],
+					   const void *msg, size_t len, const uint8_t *src_ip,
+					   size_t ip_len, uint16_t src_port, bool check_mac2);
+int wg_cookie_reply_with(const uint8_t cookie_key[WG_KEY_LEN],
+			 const uint8_t secret[WG_COOKIE_SECRET_LEN], struct wg_msg_cookie *out,
+			 const void *msg, size_t len, uint32_t receiver_index,
+			 const uint8_t *src_ip, size_t ip_len, uint16_t src_port,
+			 const uint8_t nonce[WG_COOKIE_NONCE_LEN]);
 
 /* Peer side (we send to p). Writes mac1 always; mac2 when p holds a cookie
  * younger than COOKIE_SECRET_MAX_AGE - REKEY_TIMEOUT (the responder may have
