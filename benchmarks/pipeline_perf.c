@@ -32,6 +32,15 @@
  * two binaries alternately, run by run, so that drift on a shared machine
  * hits both alike.
  *
+ * Flags read/constant: a third twin, pipeline_perf_flagsconst, links a data
+ * plane built with -DWGATE_FLAGS_CONSTANT, where the feature flags the
+ * worker reads once per burst (dataplane/flags.h: relaxed atomic loads) are
+ * compile-time constants instead. It runs in the same alternation; the
+ * ratio read/constant shows what reading the flags costs (1.00 = nothing
+ * measurable). It is the median of the per-run ratios: run r of each
+ * variant runs back to back, so a paired ratio cancels the drift of a
+ * shared machine that a ratio of two medians keeps.
+ *
  * Each run checks its own result: every packet must come out of the right
  * port, and the decrypted/encrypted counters must match; otherwise the
  * program exits 1 (a figure of a broken pipeline is no figure).
@@ -185,8 +194,9 @@ static int child(double seconds, int n_sizes, char **sizes)
 #define MAX_RUNS 15
 
 struct result {
-	double pipe[2][2][4][MAX_RUNS];	/* [variant][decrypt][size][run] */
-	double raw[2][2][4][MAX_RUNS];
+	/* variant: 0 wgate, 1 policy off, 2 flags constant */
+	double pipe[3][2][4][MAX_RUNS];	/* [variant][decrypt][size][run] */
+	double raw[3][2][4][MAX_RUNS];
 	int n;
 	char engine[256];
 };
@@ -247,6 +257,16 @@ static int spawn(const char *bin, int variant, int r, double seconds, int n_size
 	return 0;
 }
 
+/* Median over the runs of a[r] / b[r] (variants run back to back). */
+static double paired_ratio(const double *a, const double *b, int runs)
+{
+	double q[MAX_RUNS];
+
+	for (int r = 0; r < runs; r++)
+		q[r] = b[r] > 0 ? a[r] / b[r] : 0;
+	return bench_median(q, runs);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pipeline_perf [--quick | --smoke] [--runs N] [--commit ID]\n"
@@ -285,40 +305,46 @@ int main(int argc, char **argv)
 	}
 
 	/* The policy-off twin sits next to this binary. */
-	char self[4096], off[4200];
+	char self[4096], off[4200], fconst[4200];
 	if (bench_self_exe(self, sizeof(self)))
 		return 1;
 	snprintf(off, sizeof(off), "%s_nopolicy", self);
+	snprintf(fconst, sizeof(fconst), "%s_flagsconst", self);
 
 	static struct result res;
 	for (int r = 0; r < runs; r++)
 		if (spawn(self, 0, r, seconds, n_sizes, &res) ||
-		    spawn(off, 1, r, seconds, n_sizes, &res))
+		    spawn(off, 1, r, seconds, n_sizes, &res) ||
+		    spawn(fconst, 2, r, seconds, n_sizes, &res))
 			return 1;
 
 	printf("pipeline: dp_worker_poll() on one core, %d clients, %d grants each, ring ports;"
 	       " engine %s; median of %d runs of %.2f s; commit %s\n",
 	       P_PEERS, N_GRANTS, res.engine, runs, seconds, commit);
 	printf("| path | size B | pipeline Mpps | Gb/s (inner) | raw AEAD Mops | pipeline/raw |"
-	       " policy off Mpps | on/off |\n");
-	printf("|---|---|---|---|---|---|---|---|\n");
+	       " policy off Mpps | on/off | flags const Mpps | read/const |\n");
+	printf("|---|---|---|---|---|---|---|---|---|---|\n");
 	for (int d = 1; d >= 0; d--) {
 		for (int i = 0; i < n_sizes; i++) {
 			int s = size_idx[i];
 			double p = bench_median(res.pipe[0][d][s], runs);
 			double raw = bench_median(res.raw[0][d][s], runs);
 			double poff = bench_median(res.pipe[1][d][s], runs);
-			printf("| %s | %zu | %.3f | %.2f | %.3f | %.2f | %.3f | %.3f |\n",
+			double pconst = bench_median(res.pipe[2][d][s], runs);
+			double fr = paired_ratio(res.pipe[0][d][s], res.pipe[2][d][s], runs);
+			printf("| %s | %zu | %.3f | %.2f | %.3f | %.2f | %.3f | %.3f | %.3f | %.3f |\n",
 			       d ? "decrypt" : "encrypt", all_sizes[s], p,
 			       p * 1e6 * (double)all_sizes[s] * 8 / 1e9, raw, p / raw, poff,
-			       p / poff);
+			       p / poff, pconst, fr);
 		}
 	}
 	printf("pipeline/raw decrypt 64B=%.2f 1420B=%.2f; policy on/off decrypt 64B=%.3f"
-	       " 1420B=%.3f\n",
+	       " 1420B=%.3f; flags read/const decrypt 64B=%.3f 1420B=%.3f\n",
 	       bench_median(res.pipe[0][1][0], runs) / bench_median(res.raw[0][1][0], runs),
 	       bench_median(res.pipe[0][1][3], runs) / bench_median(res.raw[0][1][3], runs),
 	       bench_median(res.pipe[0][1][0], runs) / bench_median(res.pipe[1][1][0], runs),
-	       bench_median(res.pipe[0][1][3], runs) / bench_median(res.pipe[1][1][3], runs));
+	       bench_median(res.pipe[0][1][3], runs) / bench_median(res.pipe[1][1][3], runs),
+	       paired_ratio(res.pipe[0][1][0], res.pipe[2][1][0], runs),
+	       paired_ratio(res.pipe[0][1][3], res.pipe[2][1][3], runs));
 	return 0;
 }

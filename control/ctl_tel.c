@@ -352,3 +352,54 @@ err:
 	json_decref(out);
 	return NULL;
 }
+
+/* "NAME VALUE SOURCE PAYLOAD" from /wgate/flags, the payload from
+ * /wgate/flag,NAME where there is one; "fetch OK FAILED LAST_ERROR". */
+json_t *ctl_tel_flags(struct ctl_tel *t)
+{
+	json_t *list = ctl_tel_cmd(t, "/wgate/flags", false);
+	json_t *out = json_pack("{s:[], s:n}", "flags", "fetch");
+	json_t *flags = json_object_get(out, "flags");
+	size_t i;
+	json_t *s;
+
+	if (!list || !out || !json_is_array(list))
+		goto bad;
+	json_array_foreach(list, i, s) {
+		char name[64], val[8], src[24], pl[8], cmd[96];
+		unsigned long long ok, failed;
+		int n = 0;
+		json_t *f, *one;
+
+		if (!json_is_string(s))
+			goto bad;
+		if (sscanf(json_string_value(s), "fetch %llu %llu %n", &ok, &failed, &n) == 2 &&
+		    n > 0) {
+			json_object_set_new(out, "fetch", json_pack("{s:I, s:I, s:s?}", "ok",
+				(json_int_t)ok, "failed", (json_int_t)failed, "last_error",
+				strcmp(json_string_value(s) + n, "-") ? json_string_value(s) + n : NULL));
+			continue;
+		}
+		if (sscanf(json_string_value(s), "%63s %7s %23s %7s", name, val, src, pl) != 4)
+			goto bad;
+		f = json_pack("{s:s, s:b, s:s, s:n}", "name", name, "value", !strcmp(val, "on"),
+			      "source", src, "payload");
+		json_array_append_new(flags, f);
+		if (strcmp(pl, "yes"))
+			continue;
+		snprintf(cmd, sizeof(cmd), "/wgate/flag,%s", name);
+		one = ctl_tel_cmd(t, cmd, true);
+		if (one) {
+			json_object_set(f, "payload", json_object_get(one, "payload"));
+			json_decref(one);
+		}
+	}
+	json_decref(list);
+	return out;
+bad:
+	if (list)
+		fprintf(stderr, "wgatectl: /wgate/flags: unexpected reply\n");
+	json_decref(list);
+	json_decref(out);
+	return NULL;
+}

@@ -37,5 +37,8 @@ struct json_t *ctl_tel_cmd(struct ctl_tel *t, const char *cmd, bool quiet_null);
 struct json_t *ctl_tel_peers(struct ctl_tel *t);
 struct json_t *ctl_tel_resources(struct ctl_tel *t);
 struct json_t *ctl_tel_access(struct ctl_tel *t, const char *key);
+/* {"flags": [{"name", "value": bool, "source", "payload": JSON text or
+ * null}], "fetch": {"ok", "failed", "last_error"} or null (not fetched)}. */
+struct json_t *ctl_tel_flags(struct ctl_tel *t);
 
 #endif

@@ -8,7 +8,10 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "control/flags.h"
 #include "control/handshake.h"
+#include "control/http.h"
+#include "control/otlp.h"
 #include "control/peers.h"
 #include "control/reload.h"
 #include "control/signaling.h"
@@ -109,9 +112,11 @@ void ctl_loop(const char *path, const struct wg_config *running)
 			ctl_reload_requested = 0;
 			ctl_reload(path, running);
 		}
-		work = punted(now) + events(now) + ctl_sig_poll(now);
+		work = punted(now) + events(now) + ctl_sig_poll(now) + ctl_http_poll();
 		if (now >= next_tick) {
 			ctl_timers_tick(now);
+			ctl_flags_tick(now);
+			ctl_otlp_tick(now);
 			dp_neigh_tick(now);
 			next_tick = now + CTL_TICK_NS;
 		}

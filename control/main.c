@@ -19,9 +19,14 @@
 #include <rte_lcore.h>
 #include <sodium.h>
 
+#include "control/analytics.h"
 #include "control/eal_args.h"
+#include "control/flags.h"
 #include "control/handshake.h"
+#include "control/http.h"
+#include "control/identity.h"
 #include "control/loop.h"
+#include "control/otlp.h"
 #include "control/peers.h"
 #include "control/policy.h"
 #include "control/signaling.h"
@@ -115,7 +120,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wgate: %s\n", msg);
 		return 1;
 	}
+	if (ctl_otlp_configure() || ctl_flags_check_env(environ)) {
+		wg_config_free(cfg);
+		return 1;
+	}
 	if (check) {
+		ctl_otlp_free();
 		printf("%s: OK (%zu port(s), %zu peer(s), %zu resource(s), %zu grant(s))\n",
 		       path, cfg->n_ports, cfg->n_peers, cfg->n_resources, cfg->n_access);
 		wg_config_free(cfg);
@@ -156,10 +166,25 @@ int main(int argc, char **argv)
 	}
 	ctl.running = cfg;
 	ctl.effective = cfg;
+	if (ctl_identity_init(cfg) && cfg->signaling.has_redis) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if (ctl_flags_init(environ)) {
+		rc = -EINVAL;
+		goto out;
+	}
 	if (ctl_sig_init(cfg)) {
 		rc = -EINVAL;
 		goto out;
 	}
+	rc = ctl_http_init();
+	if (rc) {
+		WG_LOG(ERR, "main", "HTTP client: %s", strerror(-rc));
+		goto out;
+	}
+	ctl_otlp_init();
+	ctl_analytics_init();
 	ctl_timers_init();
 	if (ctl_handshake_init()) {
 		rc = -ENOMEM;
@@ -183,6 +208,9 @@ int main(int argc, char **argv)
 	WG_LOG(INFO, "main", "stopping");
 out:
 	ctl.ready = false;
+	ctl_http_free();
+	ctl_otlp_free();
+	ctl_flags_free();
 	ctl_sig_free();
 	dp_shutdown();
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");

@@ -26,10 +26,11 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "control/analytics.h"
+#include "control/identity.h"
 #include "control/peers.h"
 #include "control/reload.h"
 #include "lib/config/config.h"
-#include "lib/signal/gateway_id.h"
 #include "lib/signal/merge.h"
 #include "lib/signal/msg.h"
 #include "lib/signal/state.h"
@@ -421,6 +422,7 @@ static void on_load(redisAsyncContext *ac, void *r_, void *priv)
 	       sig.last_id[0] ? sig.last_id : "the start");
 	sig.phase = TAILING;
 	sig.was_up = true;
+	ctl_analytics_session();
 	sig.backoff = BACKOFF_MIN_NS;
 	sig.next_heartbeat = 0;
 	flush_writes();
@@ -548,12 +550,11 @@ int ctl_sig_init(const struct wg_config *base)
 		WG_LOG(ERR, MOD, "[Signaling] Redis %s: %s", sig.url_shown, why);
 		return rc;
 	}
-	rc = wg_gateway_id(base->signaling.gateway_id, NULL, NULL, true, sig.gid, why,
-			   sizeof(why));
-	if (rc) {
-		WG_LOG(ERR, MOD, "gateway id: %s", why);
-		return rc;
-	}
+	/* Worked out once at start (control/identity.c), shared with the
+	 * flags, analytics and metrics. */
+	if (!*ctl_gateway_id())
+		return -EINVAL;
+	snprintf(sig.gid, sizeof(sig.gid), "%s", ctl_gateway_id());
 	snprintf(sig.k_clients, sizeof(sig.k_clients), "wgate:{%s}:clients", sig.gid);
 	snprintf(sig.k_resources, sizeof(sig.k_resources), "wgate:{%s}:resources", sig.gid);
 	snprintf(sig.k_grants, sizeof(sig.k_grants), "wgate:{%s}:grants", sig.gid);

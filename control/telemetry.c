@@ -13,19 +13,11 @@
 #include <rte_telemetry.h>
 #include <sodium.h>
 
+#include "control/otlp.h"
 #include "control/peers.h"
 #include "control/signaling.h"
 #include "dataplane/arp_nd.h"
 #include "lib/config/values.h"
-
-static uint64_t counter_sum(enum wg_counter c)
-{
-	uint64_t v = dp.control_cnt->v[c];
-
-	for (unsigned int w = 0; w < dp.n_workers; w++)
-		v += dp.workers[w]->cnt->v[c];
-	return v;
-}
 
 static int status_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -39,6 +31,7 @@ static int status_cb(const char *cmd, const char *params, struct rte_tel_data *d
 	pthread_mutex_lock(&ctl_lock);
 	rte_tel_data_add_dict_u64(d, "peers", ctl.n_peers);
 	rte_tel_data_add_dict_u64(d, "neighbours", dp_neigh_count());
+	ctl_otlp_status(d);
 	if (ctl_sig_active()) {
 		rte_tel_data_add_dict_string(d, "gateway_id", ctl_sig_gateway_id());
 		rte_tel_data_add_dict_int(d, "signaling_connected", ctl_sig_connected() ? 1 : 0);
@@ -55,6 +48,7 @@ static int status_cb(const char *cmd, const char *params, struct rte_tel_data *d
 static int counters_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct wg_counters *one = NULL;
+	uint64_t sum[WG_CNT__MAX];
 
 	(void)cmd;
 	if (params && *params) {
@@ -67,9 +61,11 @@ static int counters_cb(const char *cmd, const char *params, struct rte_tel_data 
 		else
 			return -EINVAL;
 	}
+	if (!one)
+		dp_counters_sum(sum);
 	rte_tel_data_start_dict(d);
 	for (unsigned int c = 0; c < WG_CNT__MAX; c++)
-		rte_tel_data_add_dict_u64(d, wg_counter_names[c], one ? one->v[c] : counter_sum(c));
+		rte_tel_data_add_dict_u64(d, wg_counter_names[c], one ? one->v[c] : sum[c]);
 	return 0;
 }
 
@@ -172,5 +168,9 @@ int ctl_telemetry_init(void)
 						"One peer: endpoint, latest handshake, transfer. Parameter: public key");
 	if (!rc)
 		rc = ctl_telemetry_policy_init();
+	if (!rc)
+		rc = ctl_telemetry_flags_init();
+	if (!rc)
+		rc = ctl_otlp_telemetry_init();
 	return rc;
 }

@@ -7,5 +7,7 @@ int ctl_telemetry_init(void);
 /* Registers /wgate/resources, /wgate/resource and /wgate/access
  * (telemetry_policy.c); called by ctl_telemetry_init(). */
 int ctl_telemetry_policy_init(void);
+/* Registers /wgate/flags and /wgate/flag (telemetry_flags.c). */
+int ctl_telemetry_flags_init(void);
 
 #endif

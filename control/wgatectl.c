@@ -11,12 +11,14 @@
  *                (/wgate/resources[,OFFSET] lists names, /wgate/resource,NAME each one)
  *     access [KEY] the grants: peer, resource, expiry
  *                (/wgate/access[,OFFSET], or one peer's: /wgate/access,KEY[,OFFSET])
+ *     flags      feature flags: value, source, payload; the fetch's state
+ *                (/wgate/flags, /wgate/flag,NAME for a payload)
  *     counters [W] nonzero counters (--all: every counter), summed or of worker W
  *                (an index) or of the control core ("control")
  *     raw CMD    any telemetry command, printed as JSON (e.g. raw /info)
  *
  * --json prints the command's value; for peers, resources and access the
- * assembled array of objects.
+ * assembled array of objects; for flags {"flags": [...], "fetch": ...}.
  *
  * Changes (peer add/del, resource add/del, allow, revoke) go to the
  * signaling store, Redis, as a portal writes them: ctl_redis.c.
@@ -71,6 +73,8 @@ static void usage(FILE *f)
 		"  peers      peers with endpoint, allowed ips, latest handshake, transfer\n"
 		"  resources  resources with kind, address, filters and number of grants\n"
 		"  access [KEY]  grants (of one peer): peer, resource, expiry\n"
+		"  flags      feature flags: value, where it came from (remote, env, default,\n"
+		"             fetch-failed), payload\n"
 		"  counters [WORKER|control]\n"
 		"             nonzero data-plane counters summed over lcores, or one\n"
 		"             worker's (index from 0) or the control core's (--all: every counter)\n"
@@ -266,6 +270,32 @@ static int print_counters(const json_t *obj, const char *prefix, bool all)
 		}
 	}
 	return rows;
+}
+
+/* A table of the flags, then how fetching goes. */
+static int cmd_flags(const json_t *v)
+{
+	const json_t *flags = json_object_get(v, "flags"), *fetch = json_object_get(v, "fetch");
+	size_t i;
+	json_t *f;
+
+	printf("%-24s  %-5s  %-12s  %s\n", "flag", "value", "source", "payload");
+	json_array_foreach(flags, i, f)
+		printf("%-24s  %-5s  %-12s  %s\n", get_str(f, "name", "?"),
+		       json_is_true(json_object_get(f, "value")) ? "on" : "off",
+		       get_str(f, "source", "?"), get_str(f, "payload", "-"));
+	if (json_is_object(fetch)) {
+		uint64_t ok = 0, failed = 0;
+
+		get_u64(fetch, "ok", &ok);
+		get_u64(fetch, "failed", &failed);
+		printf("fetches: %" PRIu64 " ok, %" PRIu64 " failed%s%s\n", ok, failed,
+		       json_is_string(json_object_get(fetch, "last_error")) ? "; last error: " : "",
+		       get_str(fetch, "last_error", ""));
+	} else {
+		printf("fetches: none (no WGATE_FLAGS_URL, or WGATE_NO_TELEMETRY)\n");
+	}
+	return 0;
 }
 
 static int cmd_counters(const json_t *v, bool all)
@@ -465,6 +495,8 @@ int main(int argc, char **argv)
 		tel_cmd_str = "/wgate/peers";
 	else if (!strcmp(cmd, "resources"))
 		tel_cmd_str = "/wgate/resources";
+	else if (!strcmp(cmd, "flags"))
+		tel_cmd_str = "/wgate/flags";
 	else if (!strcmp(cmd, "access")) {
 		uint8_t k[32];
 
@@ -499,6 +531,8 @@ int main(int argc, char **argv)
 		v = ctl_tel_resources(&t);
 	else if (!strcmp(cmd, "access"))
 		v = ctl_tel_access(&t, key);
+	else if (!strcmp(cmd, "flags"))
+		v = ctl_tel_flags(&t);
 	else
 		v = ctl_tel_cmd(&t, tel_cmd_str, false);
 	if (!v) {
@@ -524,6 +558,8 @@ int main(int argc, char **argv)
 		rc = cmd_resources(v);
 	} else if (!strcmp(cmd, "access")) {
 		rc = cmd_access(v);
+	} else if (!strcmp(cmd, "flags")) {
+		rc = cmd_flags(v);
 	} else {
 		rc = cmd_counters(v, o.all);
 	}

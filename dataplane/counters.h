@@ -16,6 +16,8 @@
 	/* traffic */							\
 	_(RX_PACKETS,		"rx_packets")				\
 	_(TX_PACKETS,		"tx_packets")				\
+	_(RX_BYTES,		"rx_bytes")	/* frames, as the ports count */	\
+	_(TX_BYTES,		"tx_bytes")				\
 	_(DATA_DECRYPTED,	"data_decrypted")			\
 	_(DATA_ENCRYPTED,	"data_encrypted")			\
 	_(KEEPALIVE_RX,		"keepalive_rx")				\
@@ -31,6 +33,8 @@
 	_(ICMP_TOO_BIG_SENT,	"icmp_too_big_sent")			\
 	_(FRAGMENTED,		"fragmented")				\
 	_(FRAGMENTS_MADE,	"fragments_made")			\
+	/* TSC cycles of worker polls that found work (busy ratio) */	\
+	_(BUSY_CYCLES,		"busy_cycles")				\
 	/* drops on the worker, each under its own reason */		\
 	_(DROP_NOT_IP,		"drop_not_ip")				\
 	_(DROP_TRUNCATED,	"drop_truncated")			\
@@ -58,6 +62,10 @@
 	_(DROP_NO_HEADROOM,	"drop_no_headroom")			\
 	_(DROP_RING_FULL,	"drop_ring_full")			\
 	_(DROP_TX_FULL,		"drop_tx_full")				\
+	/* enobufs-as-would-block: frames a full TX queue did not take,	\
+	 * counted at each try, kept staged for the next drain	\
+	 * (dropped as drop_tx_full only when staging fills) */	\
+	_(TX_FULL_RETRIED,	"tx_full_retried")			\
 	/* policy (zero trust): client -> resource refusals, answered	\
 	 * with an ICMP error unless rate-limited or not allowed */	\
 	_(REFUSED_NO_GRANT,	"refused_no_grant")			\
@@ -67,6 +75,8 @@
 	_(ICMP_ERROR_SENT,	"icmp_error_sent")			\
 	_(ICMP_ERROR_SUPPRESSED, "icmp_error_suppressed")		\
 	_(ICMP_ERROR_NOT_ALLOWED, "icmp_error_not_allowed")		\
+	/* refused and dropped silently: icmp-errors-on-deny is off */	\
+	_(ICMP_ERROR_FLAG_OFF,	"icmp_error_flag_off")			\
 	/* policy: resource -> client refusals, dropped silently */	\
 	_(DROP_REPLY_NO_GRANT,	"drop_reply_no_grant")			\
 	_(DROP_REPLY_FROM_TUNNEL, "drop_reply_from_tunnel_range")	\
@@ -101,6 +111,10 @@ enum wg_counter {
 };
 
 extern const char *const wg_counter_names[WG_CNT__MAX];
+
+/* Every counter summed over the control core and the workers (telemetry,
+ * the OTLP export). Any thread; a sum may be slightly stale (see above). */
+void dp_counters_sum(uint64_t out[WG_CNT__MAX]);
 
 /* One per lcore, cache aligned so that no two lcores share a line. */
 struct wg_counters {

@@ -19,6 +19,7 @@
 #include <rte_ether.h>
 
 #include "dataplane/counters.h"
+#include "dataplane/flags.h"
 #include "lib/crypto/aead_burst.h"
 #include "lib/net/addr.h"
 #include "lib/util/tbucket.h"
@@ -230,6 +231,7 @@ struct dp_worker {
 	struct dp_peer_stats *peer_stats;	/* [dp.max_peers] */
 	uint64_t now_tsc;		/* read once per burst */
 	uint64_t now_ns;		/* the same moment, unix ns (dp.clock) */
+	struct dp_burst_flags flags;	/* dp_flags, read once per burst */
 	/* Per-port TX staging, flushed after every burst. */
 	struct rte_mbuf *tx[DP_MAX_PORTS][DP_BURST * 2];
 	uint16_t n_tx[DP_MAX_PORTS];

@@ -94,6 +94,10 @@ void dp_refuse(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m,
 	size_t len;
 
 	dp_count(w, why);
+	if (!DP_BURST_FLAG(w, icmp_errors_on_deny)) {
+		dp_drop(w, m, WG_CNT_ICMP_ERROR_FLAG_OFF);
+		return;
+	}
 	len = wg_icmp_error_build(w->icmp_scratch, sizeof(w->icmp_scratch),
 				  rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 				  unreachable ? WG_ICMP_ERR_UNREACHABLE : WG_ICMP_ERR_PROHIBITED);

@@ -190,6 +190,8 @@ static void ipv6_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 void dp_rx_sort_burst(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf **pkts,
 		      uint16_t n, struct dp_rx_sort *out)
 {
+	uint64_t bytes = 0;
+
 	out->n_data = out->n_enc = 0;
 	w->cnt->v[WG_CNT_RX_PACKETS] += n;
 	for (uint16_t i = 0; i < n; i++) {
@@ -198,6 +200,7 @@ void dp_rx_sort_burst(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf **p
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
 			dp_drop(w, m, WG_CNT_DROP_CHAINED_MBUF);
 			continue;
@@ -223,4 +226,5 @@ void dp_rx_sort_burst(struct dp_worker *w, uint8_t port_idx, struct rte_mbuf **p
 			dp_drop(w, m, WG_CNT_DROP_NOT_IP);
 		}
 	}
+	w->cnt->v[WG_CNT_RX_BYTES] += bytes;
 }

@@ -72,6 +72,7 @@ unsigned int dp_worker_poll(struct dp_worker *w)
 	w->now_tsc = rte_rdtsc();
 	w->now_ns = dp_clock_ns(atomic_load_explicit(&dp.clock, memory_order_acquire),
 				w->now_tsc);
+	dp_burst_flags_load(&w->flags);
 	for (unsigned int p = 0; p < dp.n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(dp.ports[p].port_id, (uint16_t)w->idx,
 					      pkts, DP_BURST);
@@ -97,12 +98,17 @@ int dp_worker_main(void *arg)
 	while (!dp.stop) {
 		unsigned int work = dp_worker_poll(w);
 
+		/* Busy time, for the busy-ratio gauge (control/metrics.c):
+		 * one TSC read per poll that found work, never per packet. */
+		if (work)
+			w->cnt->v[WG_CNT_BUSY_CYCLES] += rte_rdtsc() - w->now_tsc;
 		rte_rcu_qsbr_quiescent(dp.rcu, w->idx);
 		if (work)
 			w->idle_polls = 0;
 		else if (dp.idle_poll == DP_IDLE_ADAPTIVE)
 			idle(w);
 	}
+	w->flags.tx_retry = false;	/* nothing may stay staged */
 	dp_tx_flush(w, true);
 	rte_rcu_qsbr_thread_offline(dp.rcu, w->idx);
 	rte_rcu_qsbr_thread_unregister(dp.rcu, w->idx);

@@ -30,12 +30,31 @@ void dp_raise_event(struct dp_worker *w, const struct dp_event *ev)
 		dp_count(w, WG_CNT_DROP_RING_FULL);
 }
 
-static void flush_port(struct dp_worker *w, unsigned int p)
+/* Sends what is staged for port p. What a full TX queue does not take is
+ * dropped (drop_tx_full), or, with enobufs-as-would-block, kept staged in
+ * order for the next flush, like a would-block: unless keep is false
+ * (staging is full and must make room). */
+static void flush_port(struct dp_worker *w, unsigned int p, bool keep)
 {
 	uint16_t n = w->n_tx[p];
-	uint16_t sent = rte_eth_tx_burst(dp.ports[p].port_id, (uint16_t)w->idx, w->tx[p], n);
+	uint64_t bytes = 0;
+	uint16_t sent;
 
+	/* Summed before the burst: a sent mbuf belongs to the PMD at once
+	 * (af_packet frees it inside the call); unsent ones are ours again. */
+	for (uint16_t i = 0; i < n; i++)
+		bytes += w->tx[p][i]->pkt_len;
+	sent = rte_eth_tx_burst(dp.ports[p].port_id, (uint16_t)w->idx, w->tx[p], n);
+	for (uint16_t i = sent; i < n; i++)
+		bytes -= w->tx[p][i]->pkt_len;
 	w->cnt->v[WG_CNT_TX_PACKETS] += sent;
+	w->cnt->v[WG_CNT_TX_BYTES] += bytes;
+	if (unlikely(sent < n) && keep && DP_BURST_FLAG(w, tx_retry)) {
+		w->cnt->v[WG_CNT_TX_FULL_RETRIED] += (uint16_t)(n - sent);
+		memmove(&w->tx[p][0], &w->tx[p][sent], (size_t)(n - sent) * sizeof(w->tx[p][0]));
+		w->n_tx[p] = (uint16_t)(n - sent);
+		return;
+	}
 	for (uint16_t i = sent; i < n; i++)
 		dp_drop(w, w->tx[p][i], WG_CNT_DROP_TX_FULL);
 	w->n_tx[p] = 0;
@@ -43,8 +62,11 @@ static void flush_port(struct dp_worker *w, unsigned int p)
 
 void dp_tx_stage(struct dp_worker *w, struct rte_mbuf *m, uint8_t port_idx)
 {
-	if (unlikely(w->n_tx[port_idx] == RTE_DIM(w->tx[0])))
-		flush_port(w, port_idx);
+	if (unlikely(w->n_tx[port_idx] == RTE_DIM(w->tx[0]))) {
+		flush_port(w, port_idx, true);
+		if (w->n_tx[port_idx] == RTE_DIM(w->tx[0]))
+			flush_port(w, port_idx, false);
+	}
 	w->tx[port_idx][w->n_tx[port_idx]++] = m;
 }
 
@@ -55,7 +77,7 @@ void dp_tx_flush(struct dp_worker *w, bool all)
 {
 	for (unsigned int p = 0; p < dp.n_ports; p++)
 		if (w->n_tx[p] && (all || w->n_tx[p] >= DP_BURST))
-			flush_port(w, p);
+			flush_port(w, p, true);
 	if (all)
 		w->tx_deadline_tsc = w->now_tsc + dp.tx_drain_tsc;
 }

@@ -21,6 +21,7 @@
 #include "lib/config/ini.h"
 #include "lib/config/sections.h"
 #include "lib/config/values.h"
+#include "lib/flags/flags.h"
 
 #define CONFIG_FILE_MAX (64u << 20)	/* far beyond any real config; stops reading /dev/zero */
 
@@ -28,8 +29,8 @@
 static const char *const env_not_config[] = {
 	"WGATE_CONFIG", "WGATE_LOG", "WGATE_LOG_FORMAT", "WGATE_METRICS",
 	"WGATE_FLAGS_URL", "WGATE_FLAGS_KEY", "WGATE_DNS_SERVERS",
+	"WGATE_NO_TELEMETRY", "WGATE_FLAGS_INTERVAL_MS",
 };
-#define ENV_FLAG_PREFIX "WGATE_FLAG_"	/* WGATE_FLAG_<NAME> pins a feature flag */
 
 void wg_config_error_str(const struct wg_config_error *e, char *buf, size_t len)
 {
@@ -119,8 +120,15 @@ static int env_apply(struct cfg_ctx *x, const char *var)
 	for (size_t i = 0; i < sizeof(env_not_config) / sizeof(env_not_config[0]); i++)
 		if (strlen(env_not_config[i]) == vlen && !strncmp(var, env_not_config[i], vlen))
 			return 0;
-	if (!strncmp(var, ENV_FLAG_PREFIX, strlen(ENV_FLAG_PREFIX)))
-		return 0;
+	if (!strncmp(var, WG_FLAG_ENV_PREFIX, strlen(WG_FLAG_ENV_PREFIX))) {
+		struct wg_flag_pins pins = { 0 };
+		char why[160];
+
+		if (!wg_flag_pin_parse(var, &pins, why, sizeof(why)))
+			return 0;
+		env_fail(x, var, vlen, why);
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < wg_cfg_n_sections; i++) {
 		size_t tl = strlen(wg_cfg_sections[i]->type);
 

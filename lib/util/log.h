@@ -17,9 +17,38 @@
 
 enum wg_log_level { WG_LOG_ERR = 0, WG_LOG_WARN, WG_LOG_INFO, WG_LOG_DEBUG };
 
-/* Parses the filter and format; 0 or -EINVAL (then defaults stay). */
+#define WG_LOG_MAX_RULES 16
+
+/* A parsed filter: "LEVEL" and/or "MODULE=LEVEL" members, comma-separated. */
+struct wg_log_filter {
+	struct {
+		char module[24];
+		enum wg_log_level level;
+	} rules[WG_LOG_MAX_RULES];
+	unsigned int n_rules;
+	enum wg_log_level dflt;
+};
+
+/* 0 with out set, or -EINVAL with out untouched. NULL/"" = "info". */
+int wg_log_filter_parse(struct wg_log_filter *out, const char *filter);
+bool wg_log_filter_allows(const struct wg_log_filter *f, enum wg_log_level lvl,
+			  const char *module);
+
+/* Parses the filter and format; 0 or -EINVAL (then the old ones stay). */
 int wg_log_configure(const char *filter, const char *format);
+/* True when a record would go anywhere: the local log or the sink. */
 bool wg_log_enabled(enum wg_log_level lvl, const char *module);
+
+/* A second destination beside stderr (OTLP log streaming), with its own
+ * filter. Only records logged on the thread that called wg_log_set_sink()
+ * reach it (wgate: the control lcore), so it needs no lock; always call it
+ * from that same thread (to change the filter, or with fn NULL to remove
+ * the sink).
+ * The sink gets the formatted message; it must not block, and what it logs
+ * itself is not fed back to it. */
+typedef void (*wg_log_sink_fn)(void *arg, enum wg_log_level lvl, const char *module,
+			       uint64_t unix_ns, const char *msg);
+void wg_log_set_sink(wg_log_sink_fn fn, void *arg, const struct wg_log_filter *filter);
 void wg_log(enum wg_log_level lvl, const char *module, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -1110,6 +1110,7 @@ static void run_packet(struct stats *st)
 	/* What the worker loop does once per burst (dataplane/worker.c). */
 	worker.now_tsc = now;
 	worker.now_ns = dp_clock_ns(atomic_load_explicit(&dp.clock, memory_order_acquire), now);
+	dp_burst_flags_load(&worker.flags);
 	if (worker.now_ns != wall_ns()) {
 		fprintf(stderr, "dp.clock gives %" PRIu64 " ns at tsc %" PRIu64 ", the model %"
 			PRIu64 ": the test's clock setup is wrong\n", worker.now_ns, now, wall_ns());

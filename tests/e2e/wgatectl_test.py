@@ -68,6 +68,54 @@ def resources_and_access(sock, srv):
     check(rc == 64 and "KEY" in err, "access with a bad KEY: exit 64", f"rc={rc} {err}")
 
 
+def flags(sock):
+    """wgatectl flags: /wgate/flags, then /wgate/flag,NAME for a payload."""
+    listing = ["icmp-errors-on-deny on remote no", "dns-ttl-resolution off default no",
+               "stream-logs on remote yes", "enobufs-as-would-block off fetch-failed no",
+               "fetch 12 3 HTTP status 500"]
+    one = {"stream-logs": {"name": "stream-logs", "value": 1, "source": "remote",
+                           "payload_present": 1, "payload": '"info,flags=debug"',
+                           "payload_truncated": 0}}
+    srv = FakeTelemetry(sock, {"/wgate/flags": listing,
+                               "/wgate/flag": lambda name: one.get(name)}).start()
+    try:
+        rc, out, err = run("--socket", sock, "flags")
+        rows = [ln.split() for ln in out.splitlines()]
+        check(rc == 0 and rows[0] == ["flag", "value", "source", "payload"]
+              and ["icmp-errors-on-deny", "on", "remote", "-"] in rows
+              and ["stream-logs", "on", "remote", '"info,flags=debug"'] in rows
+              and ["enobufs-as-would-block", "off", "fetch-failed", "-"] in rows
+              and "fetches: 12 ok, 3 failed; last error: HTTP status 500" in out,
+              "flags: a table of value, source, payload, then the fetches", f"rc={rc}\n{out}{err}")
+        check(srv.commands[-2:] == ["/wgate/flags", "/wgate/flag,stream-logs"],
+              "flags: asks for the payload of the flag that has one", srv.commands)
+        rc, out, _ = run("--socket", sock, "--json", "flags")
+        v = json.loads(out) if rc == 0 else {}
+        check(v.get("flags", [])[:3] == [
+            {"name": "icmp-errors-on-deny", "value": True, "source": "remote", "payload": None},
+            {"name": "dns-ttl-resolution", "value": False, "source": "default", "payload": None},
+            {"name": "stream-logs", "value": True, "source": "remote",
+             "payload": '"info,flags=debug"'}]
+              and v.get("fetch") == {"ok": 12, "failed": 3, "last_error": "HTTP status 500"},
+              "flags --json: flags with value, source, payload; fetch", out)
+    finally:
+        srv.stop()
+    srv = FakeTelemetry(sock, {"/wgate/flags": ["icmp-errors-on-deny on env no"]}).start()
+    try:
+        rc, out, _ = run("--socket", sock, "flags")
+        check(rc == 0 and "fetches: none" in out, "flags without fetching: says so", out)
+        rc, out, _ = run("--socket", sock, "--json", "flags")
+        check(rc == 0 and json.loads(out)["fetch"] is None, "flags --json: fetch null", out)
+    finally:
+        srv.stop()
+    srv = FakeTelemetry(sock, {"/wgate/flags": [42]}).start()
+    try:
+        rc, _, err = run("--socket", sock, "flags")
+        check(rc == 1 and "unexpected reply" in err, "flags: a malformed reply is exit 1", err)
+    finally:
+        srv.stop()
+
+
 def paging_resources_access(sock):
     """Long lists over several pages; nothing; a resource gone meanwhile."""
     many_res = [dict(sample_resources()[0], name=f"r{i:03d}") for i in range(450)]
@@ -271,6 +319,7 @@ def main():
             srv.stop()
 
     paging_resources_access(sock)
+    flags(sock)
 
     # DPDK closes new connections at once when it has too many clients.
     srv = FakeTelemetry(sock, {}, close_at_once=True).start()

@@ -323,6 +323,22 @@ static void test_no_secrets_in_errors(void **state)
 	assert_null(strstr(got, "TOPSECRET"));
 }
 
+/* A feature-flag pin is checked where the rest of the environment is, so
+ * --check refuses it too, naming the variable. */
+static void test_env_flag_pins(void **state)
+{
+	char *unknown[] = { "WGATE_FLAG_NO_SUCH_FLAG=true", NULL };
+	char *badval[] = { "WGATE_FLAG_STREAM_LOGS=enabled", NULL };
+
+	(void)state;
+	assert_string_equal(load_err("config/good.conf", unknown),
+			    "environment WGATE_FLAG_NO_SUCH_FLAG: no such feature flag (known: "
+			    "icmp-errors-on-deny, dns-ttl-resolution, stream-logs, "
+			    "enobufs-as-would-block)");
+	assert_string_equal(load_err("config/good.conf", badval),
+			    "environment WGATE_FLAG_STREAM_LOGS: \"enabled\" is not true or false");
+}
+
 static void test_env_overrides(void **state)
 {
 	char *env[] = {
@@ -334,6 +350,9 @@ static void test_env_overrides(void **state)
 		"WGATE_FLAGS_URL=https://flags.example.com",
 		"WGATE_FLAGS_KEY=phc_x",
 		"WGATE_FLAG_STREAM_LOGS=true",
+		"WGATE_FLAG_ICMP_ERRORS_ON_DENY=off",
+		"WGATE_NO_TELEMETRY=1",
+		"WGATE_FLAGS_INTERVAL_MS=1000",
 		"WGATE_DNS_SERVERS=192.0.2.53",
 		"WGATE_INTERFACE_LISTENPORT=4500",
 		"WGATE_INTERFACE_MTU=1280",
@@ -847,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_no_secrets_in_errors),
 		cmocka_unit_test(test_env_overrides),
+		cmocka_unit_test(test_env_flag_pins),
 		cmocka_unit_test(test_env_creates_sections),
 		cmocka_unit_test(test_env_errors),
 		cmocka_unit_test(test_parse_text),
