@@ -23,6 +23,7 @@
 #include "control/loop.h"
 #include "control/peers.h"
 #include "control/policy.h"
+#include "control/sdnotify.h"
 #include "control/signaling.h"
 #include "control/telemetry.h"
 #include "control/timers.h"
@@ -168,9 +169,11 @@ int main(int argc, char **argv)
 	ctl.ready = true;
 	WG_LOG(INFO, "main", "ready: %u port(s), %u worker(s), %u peer(s), listening on UDP %u",
 	       dp.n_ports, dp.n_workers, ctl.n_peers, dp.listen_port);
+	ctl_sdnotify("READY=1\nSTATUS=ready: forwarding");
 
 	ctl_loop(path, cfg);
 	WG_LOG(INFO, "main", "stopping");
+	ctl_sdnotify("STOPPING=1");
 out:
 	ctl.ready = false;
 	ctl_sig_free();
@@ -186,6 +189,7 @@ out:
 	wg_config_free(cfg);
 	ctl_eal_args_free(&eal);
 	rte_eal_cleanup();
+	ctl_sdnotify_close();
 	WG_LOG(INFO, "main", "stopped");
 	return rc ? 1 : 0;
 }

@@ -172,5 +172,7 @@ int ctl_telemetry_init(void)
 						"One peer: endpoint, latest handshake, transfer. Parameter: public key");
 	if (!rc)
 		rc = ctl_telemetry_policy_init();
+	if (!rc)
+		rc = ctl_telemetry_load_init();
 	return rc;
 }

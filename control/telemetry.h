@@ -7,5 +7,8 @@ int ctl_telemetry_init(void);
 /* Registers /wgate/resources, /wgate/resource and /wgate/access
  * (telemetry_policy.c); called by ctl_telemetry_init(). */
 int ctl_telemetry_policy_init(void);
+/* Registers /wgate/load (telemetry_load.c: wgatectl top's samples); called
+ * by ctl_telemetry_init(). */
+int ctl_telemetry_load_init(void);
 
 #endif
