@@ -14,6 +14,7 @@
 #include "control/otlp.h"
 #include "control/peers.h"
 #include "control/reload.h"
+#include "control/sdnotify.h"
 #include "control/signaling.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
@@ -126,6 +127,7 @@ void ctl_loop(const char *path, const struct wg_config *running)
 		}
 		dp_rcu_reclaim();
 		pthread_mutex_unlock(&ctl_lock);
+		ctl_sdnotify_watchdog(now);
 		if (!work)
 			rte_delay_us_sleep(CTL_IDLE_US);
 	}

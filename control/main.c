@@ -29,6 +29,7 @@
 #include "control/otlp.h"
 #include "control/peers.h"
 #include "control/policy.h"
+#include "control/sdnotify.h"
 #include "control/signaling.h"
 #include "control/telemetry.h"
 #include "control/timers.h"
@@ -203,9 +204,11 @@ int main(int argc, char **argv)
 	ctl.ready = true;
 	WG_LOG(INFO, "main", "ready: %u port(s), %u worker(s), %u peer(s), listening on UDP %u",
 	       dp.n_ports, dp.n_workers, ctl.n_peers, dp.listen_port);
+	ctl_sdnotify("READY=1\nSTATUS=ready: forwarding");
 
 	ctl_loop(path, cfg);
 	WG_LOG(INFO, "main", "stopping");
+	ctl_sdnotify("STOPPING=1");
 out:
 	ctl.ready = false;
 	ctl_http_free();
@@ -225,6 +228,7 @@ out:
 	wg_config_free(cfg);
 	ctl_eal_args_free(&eal);
 	rte_eal_cleanup();
+	ctl_sdnotify_close();
 	WG_LOG(INFO, "main", "stopped");
 	return rc ? 1 : 0;
 }

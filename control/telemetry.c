@@ -172,5 +172,7 @@ int ctl_telemetry_init(void)
 		rc = ctl_telemetry_flags_init();
 	if (!rc)
 		rc = ctl_otlp_telemetry_init();
+	if (!rc)
+		rc = ctl_telemetry_load_init();
 	return rc;
 }

@@ -10,4 +10,8 @@ int ctl_telemetry_policy_init(void);
 /* Registers /wgate/flags and /wgate/flag (telemetry_flags.c). */
 int ctl_telemetry_flags_init(void);
 
+/* Registers /wgate/load (telemetry_load.c: wgatectl top's samples); called
+ * by ctl_telemetry_init(). */
+int ctl_telemetry_load_init(void);
+
 #endif

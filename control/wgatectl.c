@@ -16,6 +16,7 @@
  *     counters [W] nonzero counters (--all: every counter), summed or of worker W
  *                (an index) or of the control core ("control")
  *     raw CMD    any telemetry command, printed as JSON (e.g. raw /info)
+ *     top        live view: per-worker busy %, Mpps, Gb/s, drops, sessions (ctl_top.c)
  *
  * --json prints the command's value; for peers, resources and access the
  * assembled array of objects; for flags {"flags": [...], "fetch": ...}.
@@ -44,6 +45,7 @@
 
 #include "control/ctl_redis.h"
 #include "control/ctl_tel.h"
+#include "control/ctl_top.h"
 #include "lib/config/values.h"
 
 #define EXIT_NOT_READY		CTL_EXIT_FAILED
@@ -60,6 +62,7 @@ struct opts {
 	bool all;
 	bool tel_opts;			/* --socket or --prefix given */
 	struct ctl_redis_opts w;	/* the change commands' options */
+	struct ctl_top_opts top;	/* top's --once, --iterations, --interval */
 };
 
 static void usage(FILE *f)
@@ -79,6 +82,9 @@ static void usage(FILE *f)
 		"             nonzero data-plane counters summed over lcores, or one\n"
 		"             worker's (index from 0) or the control core's (--all: every counter)\n"
 		"  raw CMD    send any telemetry command (e.g. /info, /wgate/status)\n"
+		"  top [--once | --iterations N] [--interval SECONDS]\n"
+		"             live view, refreshed every second: per-worker busy %%, Mpps,\n"
+		"             per-port Gb/s, sessions, handshakes/s, drops by reason (q quits)\n"
 		"\n"
 		"changes (written to the signaling store, Redis, for every gateway sharing it):\n"
 		"  peer add KEY --allowed-ips LIST [--psk FILE]\n"
@@ -382,7 +388,7 @@ static bool change_opts(const struct ctl_redis_opts *w)
 int main(int argc, char **argv)
 {
 	enum { O_REDIS = 256, O_GWID, O_STATE, O_IPS, O_PSK, O_ADDR, O_FILTERS, O_FOR, O_UNTIL,
-	       O_NOWAIT };
+	       O_NOWAIT, O_ONCE, O_ITER, O_INTERVAL };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "prefix", required_argument, NULL, 'p' },
@@ -401,6 +407,9 @@ int main(int argc, char **argv)
 		{ "for",    required_argument, NULL, O_FOR },
 		{ "until",  required_argument, NULL, O_UNTIL },
 		{ "no-wait", no_argument,      NULL, O_NOWAIT },
+		{ "once",   no_argument,       NULL, O_ONCE },
+		{ "iterations", required_argument, NULL, O_ITER },
+		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { 0 };
@@ -463,6 +472,13 @@ int main(int argc, char **argv)
 		case O_NOWAIT:
 			o.w.no_wait = true;
 			break;
+		case O_ONCE:
+		case O_ITER:
+		case O_INTERVAL:
+			if (ctl_top_opt(&o.top, c == O_ONCE ? "once" : c == O_ITER ? "iterations"
+					: "interval", optarg))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -485,6 +501,11 @@ int main(int argc, char **argv)
 					     " read commands, not with %s", cmd);
 		return ctl_redis_command(argc - optind + 1, argv + optind - 1, &o.w);
 	}
+	if (!strcmp(cmd, "top") && optind == argc && !o.json && !o.all)
+		return ctl_top(o.socket_path, &o.top);
+	if (o.top.given || !strcmp(cmd, "top"))
+		return ctl_usage_err("top takes --once, --iterations N, --interval SECONDS and"
+				     " --socket/--prefix only; --once and friends go with top");
 	if (change_opts(&o.w))
 		return ctl_usage_err("%s reads from the gateway; --redis, --gateway-id, -c and"
 				     " the change options go with peer, resource, allow and revoke",
