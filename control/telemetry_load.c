@@ -78,7 +78,7 @@ static int load_cb(const char *cmd, const char *params, struct rte_tel_data *d)
 			txb += w->peer_stats[s].tx_bytes;
 		}
 		rte_tel_data_add_array_u64(lcore, w->lcore_id);
-		rte_tel_data_add_array_u64(busy, w->busy_tsc);
+		rte_tel_data_add_array_u64(busy, w->cnt->v[WG_CNT_BUSY_CYCLES]);
 		rte_tel_data_add_array_u64(rx, w->cnt->v[WG_CNT_RX_PACKETS]);
 		rte_tel_data_add_array_u64(tx, w->cnt->v[WG_CNT_TX_PACKETS]);
 		rte_tel_data_add_array_u64(trx, rxb);

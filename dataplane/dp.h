@@ -230,11 +230,6 @@ struct dp_worker {
 	struct wg_counters *cnt;
 	struct dp_peer_stats *peer_stats;	/* [dp.max_peers] */
 	uint64_t now_tsc;		/* read once per burst */
-	/* TSC cycles spent in polls that found work (wgatectl top's busy %).
-	 * Writer: this worker, one add per poll. Reader: the telemetry
-	 * thread (an aligned 64-bit load; slightly stale is fine). */
-	uint64_t busy_tsc;
-	uint64_t busy_mask;		/* ~0 when the last poll found work, else 0 */
 	uint64_t now_ns;		/* the same moment, unix ns (dp.clock) */
 	struct dp_burst_flags flags;	/* dp_flags, read once per burst */
 	/* Per-port TX staging, flushed after every burst. */

@@ -68,11 +68,7 @@ unsigned int dp_worker_poll(struct dp_worker *w)
 	struct rte_mbuf *pkts[DP_BURST];
 	struct dp_rx_sort sort;
 	unsigned int work = 0;
-	uint64_t tsc = rte_rdtsc();
-
-	/* The last poll's time counts as busy when it found work. */
-	w->busy_tsc += (tsc - w->now_tsc) & w->busy_mask;
-	w->now_tsc = tsc;
+	w->now_tsc = rte_rdtsc();
 	w->now_ns = dp_clock_ns(atomic_load_explicit(&dp.clock, memory_order_acquire),
 				w->now_tsc);
 	dp_burst_flags_load(&w->flags);
@@ -89,7 +85,6 @@ unsigned int dp_worker_poll(struct dp_worker *w)
 	work += drain_handoff(w);
 	work += drain_tx_ring(w);
 	dp_tx_flush(w, !work || w->now_tsc >= w->tx_deadline_tsc);
-	w->busy_mask = work ? ~0ULL : 0;
 	return work;
 }
 
@@ -102,8 +97,9 @@ int dp_worker_main(void *arg)
 	while (!dp.stop) {
 		unsigned int work = dp_worker_poll(w);
 
-		/* Busy time, for the busy-ratio gauge (control/metrics.c):
-		 * one TSC read per poll that found work, never per packet. */
+		/* Busy time, for the busy-ratio gauge (control/metrics.c)
+		 * and wgatectl top: one TSC read per poll that found work,
+		 * never per packet. */
 		if (work)
 			w->cnt->v[WG_CNT_BUSY_CYCLES] += rte_rdtsc() - w->now_tsc;
 		rte_rcu_qsbr_quiescent(dp.rcu, w->idx);
