@@ -8,10 +8,12 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "control/dns.h"
 #include "control/handshake.h"
 #include "control/peers.h"
 #include "control/reload.h"
 #include "control/signaling.h"
+#include "control/stub.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
 #include "dataplane/publish.h"
@@ -40,6 +42,9 @@ static unsigned int punted(uint64_t now)
 			break;
 		case DP_PUNT_NEIGH_MISS:
 			dp_neigh_hold(m[i]);
+			break;
+		case DP_PUNT_DNS:
+			ctl_stub_input(m[i], now);
 			break;
 		default:
 			rte_pktmbuf_free(m[i]);
@@ -109,7 +114,8 @@ void ctl_loop(const char *path, const struct wg_config *running)
 			ctl_reload_requested = 0;
 			ctl_reload(path, running);
 		}
-		work = punted(now) + events(now) + ctl_sig_poll(now);
+		work = punted(now) + events(now) + ctl_sig_poll(now) + ctl_dns_poll() +
+		       ctl_stub_poll(now);
 		if (now >= next_tick) {
 			ctl_timers_tick(now);
 			dp_neigh_tick(now);

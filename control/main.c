@@ -18,12 +18,15 @@
 #include <rte_lcore.h>
 #include <sodium.h>
 
+#include "control/dns.h"
 #include "control/eal_args.h"
 #include "control/handshake.h"
 #include "control/loop.h"
 #include "control/peers.h"
 #include "control/policy.h"
+#include "control/proxy.h"
 #include "control/signaling.h"
+#include "control/stub.h"
 #include "control/telemetry.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
@@ -153,6 +156,10 @@ int main(int argc, char **argv)
 		rc = -EINVAL;
 		goto out;
 	}
+	rc = ctl_dns_init(getenv("WGATE_DNS_SERVERS"), NULL);
+	if (rc)
+		goto out;
+	ctl_proxy_init();
 	ctl_timers_init();
 	ctl_handshake_init();
 	if (ctl_telemetry_init())
@@ -174,11 +181,14 @@ int main(int argc, char **argv)
 out:
 	ctl.ready = false;
 	ctl_sig_free();
+	ctl_stub_free();
+	ctl_dns_free();
 	dp_shutdown();
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");
 	ctl_peers_free();
 	dp_rcu_drain();
 	ctl_policy_free();
+	ctl_proxy_free();
 	if (ctl.effective != cfg)
 		wg_config_free(ctl.effective);
 	ctl.effective = NULL;
