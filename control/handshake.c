@@ -409,16 +409,19 @@ void ctl_handshake_initiate(struct ctl_peer *p, uint64_t now)
 	send_to(m, &p->endpoint);
 }
 
-void ctl_send_keepalive(struct ctl_peer *p, uint64_t now)
+/* Seals len bytes of inner packet (0: a keepalive) for p with its current
+ * keypair, padded as the workers pad, and sends it. */
+static int send_sealed(struct ctl_peer *p, const uint8_t *inner, size_t len)
 {
 	struct dp_keypair *kp = atomic_load(&p->dp->kp_current);
+	size_t padded = RTE_MIN(RTE_ALIGN_CEIL(len, WG_DATA_PAD), RTE_MAX((size_t)p->dp->mtu, len));
 	struct rte_mbuf *m;
 
 	if (!kp || !p->endpoint.ip.af)
-		return;
-	m = msg_alloc(sizeof(struct wg_msg_data) + WG_AEAD_TAG_LEN);
+		return -ENOTCONN;
+	m = msg_alloc(sizeof(struct wg_msg_data) + padded + WG_AEAD_TAG_LEN);
 	if (!m)
-		return;
+		return -ENOMEM;
 	struct wg_msg_data *h = rte_pktmbuf_mtod(m, struct wg_msg_data *);
 	uint64_t counter = atomic_fetch_add(&kp->send_counter, 1);
 	*h = (struct wg_msg_data){
@@ -426,8 +429,33 @@ void ctl_send_keepalive(struct ctl_peer *p, uint64_t now)
 		.receiver_index = wg_le32(kp->remote_index),
 		.counter = wg_le64(counter),
 	};
-	wg_aead_encrypt((uint8_t *)(h + 1), (const uint8_t *)(h + 1), 0, NULL, 0, counter, kp->send_key.k);
+	uint8_t *pt = (uint8_t *)(h + 1);
+	if (len)
+		memcpy(pt, inner, len);
+	memset(pt + len, 0, padded - len);
+	wg_aead_encrypt(pt, pt, padded, NULL, 0, counter, kp->send_key.k);
+	send_to(m, &p->endpoint);
+	return 0;
+}
+
+void ctl_send_keepalive(struct ctl_peer *p, uint64_t now)
+{
+	if (send_sealed(p, NULL, 0))
+		return;
 	wg_timers_on_sent(&p->ts, now, WG_TIMER_PKT_KEEPALIVE);
 	count(WG_CNT_KEEPALIVE_TX);
-	send_to(m, &p->endpoint);
+}
+
+int ctl_send_inner(struct ctl_peer *p, const uint8_t *ip, size_t len, uint64_t now)
+{
+	int rc;
+
+	if (!len || len > p->dp->mtu)
+		return -EMSGSIZE;
+	rc = send_sealed(p, ip, len);
+	if (!rc) {
+		wg_timers_on_sent(&p->ts, now, WG_TIMER_PKT_DATA);
+		count(WG_CNT_CONTROL_DATA_TX);
+	}
+	return rc;
 }

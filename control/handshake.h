@@ -3,6 +3,7 @@
 #ifndef WGATE_CONTROL_HANDSHAKE_H
 #define WGATE_CONTROL_HANDSHAKE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct rte_mbuf;
@@ -20,5 +21,9 @@ void ctl_handshake_input(struct rte_mbuf *m, uint64_t now_ns);
 void ctl_handshake_initiate(struct ctl_peer *p, uint64_t now_ns);
 /* A data message with an empty payload under the current keypair. */
 void ctl_send_keepalive(struct ctl_peer *p, uint64_t now_ns);
+/* Seals an inner IP packet of len bytes (1..MTU) made by the control core
+ * (DNS stub answers) for p and sends it. 0, -EMSGSIZE, -ENOTCONN (no
+ * session or endpoint yet), -ENOMEM. */
+int ctl_send_inner(struct ctl_peer *p, const uint8_t *ip, size_t len, uint64_t now_ns);
 
 #endif

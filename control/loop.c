@@ -9,6 +9,7 @@
 #include <rte_ring.h>
 
 #include "control/flags.h"
+#include "control/dns.h"
 #include "control/handshake.h"
 #include "control/http.h"
 #include "control/otlp.h"
@@ -16,6 +17,7 @@
 #include "control/reload.h"
 #include "control/sdnotify.h"
 #include "control/signaling.h"
+#include "control/stub.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
 #include "dataplane/publish.h"
@@ -44,6 +46,9 @@ static unsigned int punted(uint64_t now)
 			break;
 		case DP_PUNT_NEIGH_MISS:
 			dp_neigh_hold(m[i]);
+			break;
+		case DP_PUNT_DNS:
+			ctl_stub_input(m[i], now);
 			break;
 		default:
 			rte_pktmbuf_free(m[i]);
@@ -113,7 +118,8 @@ void ctl_loop(const char *path, const struct wg_config *running)
 			ctl_reload_requested = 0;
 			ctl_reload(path, running);
 		}
-		work = punted(now) + events(now) + ctl_sig_poll(now) + ctl_http_poll();
+		work = punted(now) + events(now) + ctl_sig_poll(now) + ctl_http_poll() +
+		       ctl_dns_poll() + ctl_stub_poll(now);
 		if (now >= next_tick) {
 			ctl_timers_tick(now);
 			ctl_flags_tick(now);

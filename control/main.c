@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "control/analytics.h"
+#include "control/dns.h"
 #include "control/eal_args.h"
 #include "control/flags.h"
 #include "control/handshake.h"
@@ -30,7 +31,9 @@
 #include "control/peers.h"
 #include "control/policy.h"
 #include "control/sdnotify.h"
+#include "control/proxy.h"
 #include "control/signaling.h"
+#include "control/stub.h"
 #include "control/telemetry.h"
 #include "control/timers.h"
 #include "dataplane/arp_nd.h"
@@ -186,6 +189,10 @@ int main(int argc, char **argv)
 	}
 	ctl_otlp_init();
 	ctl_analytics_init();
+	rc = ctl_dns_init(getenv("WGATE_DNS_SERVERS"), NULL);
+	if (rc)
+		goto out;
+	ctl_proxy_init();
 	ctl_timers_init();
 	if (ctl_handshake_init()) {
 		rc = -ENOMEM;
@@ -215,12 +222,15 @@ out:
 	ctl_otlp_free();
 	ctl_flags_free();
 	ctl_sig_free();
+	ctl_stub_free();
+	ctl_dns_free();
 	dp_shutdown();
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");
 	ctl_peers_free();
 	ctl_handshake_free();
 	dp_rcu_drain();
 	ctl_policy_free();
+	ctl_proxy_free();
 	if (ctl.effective != cfg)
 		wg_config_free(ctl.effective);
 	ctl.effective = NULL;

@@ -19,17 +19,23 @@
 #include <rte_malloc.h>
 
 #include "control/peers.h"
+#include "control/proxy.h"
 #include "dataplane/rcu.h"
 #include "lib/config/config.h"
 #include "lib/policy/policy.h"
 #include "lib/util/log.h"
 
 /* One generation of resources. Writer: control lcore. Readers: workers,
- * through the tables that point into it. Immutable once published. */
+ * through the tables that point into it. Immutable once published.
+ * A DNS resource i also stands for the proxy addresses (control/proxy.h)
+ * of the names its pattern matches: res[n + extra_off[i] ...] are host
+ * CIDR resources for them with i's filters, granted with every grant of i. */
 struct generation {
 	struct wg_pol_resource *res;
 	struct wg_pol_filter *filters;
-	size_t n;
+	size_t n, n_resources_cfg;
+	size_t *extra_off, *extra_n;	/* per config resource */
+	size_t n_extra;
 };
 
 static struct generation *current;
@@ -42,12 +48,34 @@ static void generation_free(void *obj)
 		return;
 	free(g->res);
 	free(g->filters);
+	free(g->extra_off);
+	free(g->extra_n);
 	free(g);
 }
 
 static void table_free(void *obj)
 {
 	wg_pol_table_free(obj);
+}
+
+/* The proxy addresses of the names resource i's pattern matches, as host
+ * resources with i's filters (set already). */
+static int add_proxies(struct generation *g, size_t i, const char *pattern)
+{
+	struct wg_ipaddr *a = calloc(g->extra_n[i], sizeof(*a));
+	size_t base = g->n_resources_cfg + g->extra_off[i];
+
+	if (!a)
+		return -ENOMEM;
+	ctl_proxy_matching(pattern, a, g->extra_n[i]);
+	for (size_t k = 0; k < g->extra_n[i]; k++) {
+		struct wg_pol_resource *r = &g->res[base + k];
+		*r = g->res[i];
+		r->kind = WG_POL_RES_CIDR;
+		r->prefix = (struct wg_prefix){ .ip = a[k], .len = wg_af_bits(a[k].af) };
+	}
+	free(a);
+	return 0;
 }
 
 static struct generation *generation_build(const struct wg_config *cfg)
@@ -57,9 +85,21 @@ static struct generation *generation_build(const struct wg_config *cfg)
 
 	if (!g)
 		return NULL;
-	for (size_t i = 0; i < cfg->n_resources; i++)
+	g->n_resources_cfg = cfg->n_resources;
+	g->extra_off = calloc(cfg->n_resources + 1, sizeof(size_t));
+	g->extra_n = calloc(cfg->n_resources + 1, sizeof(size_t));
+	if (!g->extra_off || !g->extra_n) {
+		generation_free(g);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->n_resources; i++) {
 		n_filters += cfg->resources[i].n_filters;
-	g->res = calloc(cfg->n_resources ? cfg->n_resources : 1, sizeof(*g->res));
+		g->extra_off[i] = g->n_extra;
+		if (cfg->resources[i].kind == WG_CFG_RES_DNS)
+			g->extra_n[i] = ctl_proxy_matching(cfg->resources[i].dns_pattern, NULL, 0);
+		g->n_extra += g->extra_n[i];
+	}
+	g->res = calloc(cfg->n_resources + g->n_extra + 1, sizeof(*g->res));
 	g->filters = calloc(n_filters ? n_filters : 1, sizeof(*g->filters));
 	if (!g->res || !g->filters) {
 		generation_free(g);
@@ -72,6 +112,10 @@ static struct generation *generation_build(const struct wg_config *cfg)
 			return NULL;
 		}
 		used += cfg->resources[i].n_filters;
+		if (g->extra_n[i] && add_proxies(g, i, cfg->resources[i].dns_pattern)) {
+			generation_free(g);
+			return NULL;
+		}
 	}
 	g->n = cfg->n_resources;
 	return g;
@@ -91,8 +135,12 @@ int ctl_policy_apply(const struct wg_config *cfg)
 	struct wg_pol_grant *grants;
 	int rc = -ENOMEM;
 
+	size_t max_grants = 1;
+
+	for (size_t a = 0; g && a < cfg->n_access; a++)
+		max_grants += 1 + g->extra_n[cfg->access[a].resource_idx];
 	tables = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*tables));
-	grants = calloc(cfg->n_access ? cfg->n_access : 1, sizeof(*grants));
+	grants = calloc(max_grants, sizeof(*grants));
 	if (!g || !tables || !grants)
 		goto out;
 	/* Build everything first: a failure leaves the old state whole. */
@@ -106,6 +154,13 @@ int ctl_policy_apply(const struct wg_config *cfg)
 				.res = &g->res[ac->resource_idx],
 				.expires = expiry_ns(ac->expires),
 			};
+			/* A DNS grant covers its names' proxy addresses. */
+			for (size_t k = 0; k < g->extra_n[ac->resource_idx]; k++)
+				grants[n++] = (struct wg_pol_grant){
+					.res = &g->res[cfg->n_resources +
+						       g->extra_off[ac->resource_idx] + k],
+					.expires = expiry_ns(ac->expires),
+				};
 		}
 		tables[p] = wg_pol_table_build(grants, n);
 		if (!tables[p])

@@ -24,7 +24,9 @@
 	_(KEEPALIVE_TX,		"keepalive_tx")				\
 	_(HANDSHAKE_PUNTED,	"handshake_punted")			\
 	_(ARP_ND_PUNTED,	"arp_nd_punted")			\
+	_(DNS_PUNTED,		"dns_punted")				\
 	_(CONTROL_TX,		"control_tx")				\
+	_(CONTROL_DATA_TX,	"control_data_tx")			\
 	_(ECHO_REPLIED,		"echo_replied")				\
 	_(NEIGH_HELD,		"neighbour_held")			\
 	_(HANDOFF_TX,		"handoff_tx")				\
@@ -80,6 +82,22 @@
 	/* policy: resource -> client refusals, dropped silently */	\
 	_(DROP_REPLY_NO_GRANT,	"drop_reply_no_grant")			\
 	_(DROP_REPLY_FROM_TUNNEL, "drop_reply_from_tunnel_range")	\
+	/* proxy-address NAT (DNS resources) */				\
+	_(NAT_OUT,		"nat_translated_out")			\
+	_(NAT_IN,		"nat_translated_in")			\
+	_(NAT_ICMP_ERROR_IN,	"nat_icmp_error_translated")		\
+	_(NAT_MASQUERADED,	"nat_masqueraded")			\
+	_(REFUSED_PROXY_UNRESOLVED, "refused_proxy_unresolved")	\
+	_(DROP_NAT_UNSUPPORTED,	"drop_nat_unsupported")			\
+	_(DROP_NAT_FULL,	"drop_nat_table_full")			\
+	_(DROP_NAT_NO_PORT,	"drop_nat_no_port")			\
+	/* the DNS stub on the tunnel addresses (control core) */	\
+	_(DNS_ANSWERED,		"dns_stub_answered")			\
+	_(DNS_FORWARDED,	"dns_stub_forwarded")			\
+	_(DNS_REFUSED,		"dns_stub_refused")			\
+	_(DNS_SERVFAIL,		"dns_stub_servfail")			\
+	_(DNS_DROP_BAD_QUERY,	"dns_stub_drop_bad_query")		\
+	_(DNS_DROP_NO_PEER,	"dns_stub_drop_no_peer")		\
 	/* handshakes, counted by the control core */			\
 	_(HS_INITIATION_RX,	"handshake_initiation_rx")		\
 	_(HS_RESPONSE_RX,	"handshake_response_rx")		\

@@ -10,6 +10,7 @@
 
 #include "dataplane/ecn.h"
 #include "dataplane/icmp.h"
+#include "dataplane/nat.h"
 
 #include <string.h>
 
@@ -92,27 +93,33 @@ static uint32_t inner_length(const uint8_t *p, uint32_t len, struct wg_ipaddr *s
 	return 0;
 }
 
-/* Hands a data message to the worker that owns its keypair; enqueued once
- * per burst by handoff_flush. */
-static void handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int owner)
+static void handoff_flush_one(struct dp_worker *w, unsigned int o)
 {
+	unsigned int n = w->n_handoff[o], sent;
+
+	if (!n)
+		return;
+	sent = rte_ring_mp_enqueue_burst(dp.workers[o]->handoff_ring, (void **)w->handoff[o], n,
+					 NULL);
+	w->cnt->v[WG_CNT_HANDOFF_TX] += sent;
+	for (unsigned int i = sent; i < n; i++)
+		dp_drop(w, w->handoff[o][i], WG_CNT_DROP_HANDOFF_FULL);
+	w->n_handoff[o] = 0;
+}
+
+void dp_handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int owner,
+		enum dp_handoff_kind kind)
+{
+	if (unlikely(w->n_handoff[owner] == DP_BURST))
+		handoff_flush_one(w, owner);
+	dp_priv(m)->punt_reason = (uint8_t)kind;
 	w->handoff[owner][w->n_handoff[owner]++] = m;
 }
 
-static void handoff_flush(struct dp_worker *w)
+void dp_handoff_flush(struct dp_worker *w)
 {
-	for (unsigned int o = 0; o < dp.n_workers; o++) {
-		unsigned int n = w->n_handoff[o], sent;
-
-		if (!n)
-			continue;
-		sent = rte_ring_mp_enqueue_burst(dp.workers[o]->handoff_ring,
-						 (void **)w->handoff[o], n, NULL);
-		w->cnt->v[WG_CNT_HANDOFF_TX] += sent;
-		for (unsigned int i = sent; i < n; i++)
-			dp_drop(w, w->handoff[o][i], WG_CNT_DROP_HANDOFF_FULL);
-		w->n_handoff[o] = 0;
-	}
+	for (unsigned int o = 0; o < dp.n_workers; o++)
+		handoff_flush_one(w, o);
 }
 
 /* After the tag is verified: replay window, session events, inner packet
@@ -170,7 +177,7 @@ static void deliver(struct dp_worker *w, struct rte_mbuf *m, struct dp_keypair *
 	}
 	if (dp_for_gateway(w, peer, m))
 		return;
-	if (!dp_policy_to_resource(w, peer, m))
+	if (!dp_policy_to_resource(w, peer, m) || !dp_nat_to_resource(w, peer, m))
 		return;
 	dp_forward_inner(w, m);
 }
@@ -215,7 +222,7 @@ void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		if (unlikely(kp->owner != w->idx)) {
-			handoff(w, m, kp->owner);
+			dp_handoff(w, m, kp->owner, DP_HANDOFF_DECRYPT);
 			continue;
 		}
 		if (unlikely(w->now_tsc >= kp->reject_tsc)) {
@@ -239,7 +246,7 @@ void dp_decrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		live_kp[k++] = kp;
 	}
 	if (dp.n_workers > 1)
-		handoff_flush(w);
+		dp_handoff_flush(w);
 	if (!k)
 		return;
 

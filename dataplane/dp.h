@@ -30,8 +30,10 @@ struct rte_mbuf;
 struct rte_mempool;
 struct rte_rcu_qsbr;
 struct rte_ring;
+struct wg_nat_table;
 struct wg_pol_table;
 struct wg_prefix_map;
+struct dp_proxy_map;
 
 #define DP_MAX_WORKERS		32
 #define DP_MAX_PORTS		8
@@ -116,6 +118,11 @@ struct dp_peer_stats {
 	uint64_t last_any_rx_tsc;	/* any authenticated packet received */
 	uint64_t last_any_tx_tsc;
 	struct wg_tbucket icmp_errors;	/* rate limit of errors sent to this client */
+	/* Proxy-address NAT flows of this client in this worker's table.
+	 * Writer: this worker, per flow created or gone. Readers: other
+	 * workers, relaxed, as a hint: an answer for the client landing
+	 * there is handed to this worker (dataplane/nat.c). */
+	_Atomic uint32_t nat_flows;
 	/* The last flow the policy allowed for this client (resource side:
 	 * address, protocol, port), valid for the table of that generation
 	 * until no grant of it can have lapsed (table.h: stable_until).
@@ -172,6 +179,9 @@ struct dp_port {
 	 * Without them the worker computes the checksums itself. */
 	bool tx_ip4_cksum;
 	bool tx_udp_cksum;
+	/* [Port] Masquerade: client sources leaving here become addr4/addr6
+	 * (dataplane/nat.c). */
+	bool masquerade;
 };
 
 /* Events a worker raises for the control core (event ring elements). */
@@ -199,6 +209,15 @@ enum dp_punt_reason {
 	DP_PUNT_ARP,
 	DP_PUNT_ND,
 	DP_PUNT_NEIGH_MISS,	/* a ready inner or outer packet awaiting ARP/ND */
+	DP_PUNT_DNS,		/* a client's UDP to port 53 of a tunnel address (inner IP) */
+};
+
+/* Why a frame sits in another worker's hand-off ring (stored in
+ * punt_reason, which a handed-off frame does not otherwise use). */
+enum dp_handoff_kind {
+	DP_HANDOFF_DECRYPT = 0,	/* a data message for a keypair the target owns */
+	DP_HANDOFF_TO_CLIENT,	/* an inner packet for a client whose NAT flows it holds */
+	DP_HANDOFF_MASQ,	/* an answer to a port address in its masquerade slice */
 };
 
 /* Written by the worker that received the frame, read by whoever handles it
@@ -244,6 +263,13 @@ struct dp_worker {
 	 * random bytes drawn at setup, then a counter, so none repeats under
 	 * the gateway's cookie key, across workers or restarts. */
 	uint8_t cookie_nonce[24];
+	/* Proxy-address NAT (nat.c): this worker's flows, read and written by
+	 * it alone; round-robin position over a name's addresses. */
+	struct wg_nat_table *nat;
+	uint32_t nat_rr;
+	/* Source ports (and ICMP echo ids) this worker gives masqueraded
+	 * flows: its own slice, so an answer's port names its owner. */
+	uint16_t masq_lo, masq_hi;
 	/* Scratch for an ICMP error being built (RFC 4443: at most 1280). */
 	uint8_t icmp_scratch[1280];
 } __rte_cache_aligned;
@@ -257,6 +283,7 @@ struct dp {
 	uint16_t listen_port;		/* WireGuard UDP port, host order */
 	uint32_t mtu;			/* inner MTU */
 	struct wg_ipaddr tunnel_addrs[4];	/* the gateway's own tunnel addresses */
+	bool masquerade_any;		/* some port masquerades */
 	unsigned int n_tunnel_addrs;
 	enum dp_idle_poll idle_poll;
 	uint64_t tsc_hz;
@@ -279,6 +306,7 @@ struct dp {
 	_Atomic(struct wg_prefix_map *) allowed_ips;	/* inner addr -> dp_peer * */
 	_Atomic(struct wg_prefix_map *) neighbours;	/* ip -> dp_neigh_value */
 	_Atomic(struct dp_clock *) clock;		/* never NULL once workers run */
+	_Atomic(struct dp_proxy_map *) proxies;		/* DNS proxy addresses (nat.h); NULL = none */
 
 	/* Handshake floods (dataplane/hs_guard.c). Writer: control lcore.
 	 * mac1_key and cookie_key are set before the workers start; the

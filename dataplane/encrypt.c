@@ -6,6 +6,7 @@
  *
  * The burst arrives with the Ethernet header stripped. */
 #include "dataplane/ecn.h"
+#include "dataplane/nat.h"
 #include "dataplane/pipeline.h"
 
 #include <string.h>
@@ -240,6 +241,11 @@ void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 			continue;
 		}
 		struct dp_peer *peer = (struct dp_peer *)v;
+		/* An answer to a proxy-address flow: back to the proxy address
+		 * first, so that the policy judges what the client asked for. */
+		if (unlikely(dp.n_workers > 1) && dp_nat_elsewhere(w, peer, m))
+			continue;
+		dp_nat_from_resource(w, m);
 		/* Zero trust on the way back too: only what the client's grants
 		 * cover reaches it. Refusals here are silent. */
 		if (!dp_policy_from_resource(w, peer, m))
@@ -254,4 +260,8 @@ void dp_encrypt_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 	}
 	if (k)
 		seal_burst(w, items, k);
+	/* Answers for NAT flows another worker holds (dp_nat_elsewhere),
+	 * and masquerade answers staged by rx. */
+	if (dp.n_workers > 1)
+		dp_handoff_flush(w);
 }

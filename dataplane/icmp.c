@@ -54,6 +54,19 @@ bool dp_icmp_echo_turn(struct rte_mbuf *m)
 	return true;
 }
 
+/* UDP to port 53 (IPv6: right after the fixed header). */
+static bool is_dns(const uint8_t *p, uint32_t len)
+{
+	uint32_t off = (p[0] >> 4) == 4 ? (uint32_t)(p[0] & 0xf) * 4 : 40;
+	uint8_t proto = (p[0] >> 4) == 4 ? p[9] : p[6];
+
+	if (proto != IPPROTO_UDP || len < off + 8)
+		return false;
+	if ((p[0] >> 4) == 4 && (p[6] & 0x3f) | p[7])
+		return false;	/* a fragment */
+	return p[off + 2] == 0 && p[off + 3] == 53;
+}
+
 bool dp_for_gateway(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -69,6 +82,8 @@ bool dp_for_gateway(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *
 		if (dp_icmp_echo_turn(m)) {
 			dp_count(w, WG_CNT_ECHO_REPLIED);
 			dp_encrypt_to_peer(w, m, peer);
+		} else if (is_dns(p, m->data_len)) {
+			dp_punt(w, m, DP_PUNT_DNS);	/* the stub: control/stub.c */
 		} else {
 			dp_drop(w, m, WG_CNT_DROP_NOT_FOR_US);
 		}

@@ -14,7 +14,8 @@ struct dp_peer;
 bool dp_icmp_echo_turn(struct rte_mbuf *m);
 
 /* Packets a client sends to the gateway's own tunnel addresses: an echo
- * request is answered, anything else dropped (counted). Returns true when m
+ * request is answered, UDP to port 53 goes to the control core's DNS stub
+ * (punted), anything else dropped (counted). Returns true when m
  * was for the gateway (and is consumed), false to let it go on. */
 bool dp_for_gateway(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m);
 

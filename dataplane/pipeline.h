@@ -60,6 +60,12 @@ enum wg_counter dp_encap_udp(struct rte_mbuf *m, const struct wg_ipaddr *dst,
 			     uint16_t dst_port, uint8_t tos, const struct dp_route **rt);
 enum wg_counter dp_eth_fill(struct rte_mbuf *m, const struct dp_route *rt,
 			    const struct wg_ipaddr *dst);
+/* decrypt.c: stage m for the worker owner's hand-off ring (sent by
+ * dp_handoff_flush, or at once when that owner's staging is full). kind
+ * says what the owner does with it (worker.c drain_handoff). */
+void dp_handoff(struct dp_worker *w, struct rte_mbuf *m, unsigned int owner,
+		enum dp_handoff_kind kind);
+void dp_handoff_flush(struct dp_worker *w);
 /* Punt a frame to the control core (handshakes, ARP/ND, neighbour misses). */
 void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason why);
 void dp_raise_event(struct dp_worker *w, const struct dp_event *ev);

@@ -12,6 +12,7 @@
 #include <rte_udp.h>
 
 #include "dataplane/ecn.h"
+#include "dataplane/nat.h"
 #include "dataplane/pipeline.h"
 #include "lib/wg/messages.h"
 
@@ -75,6 +76,25 @@ static void wireguard_in(struct dp_worker *w, struct rte_mbuf *m, uint32_t l3_le
 	}
 }
 
+/* A packet for one of our port addresses that is not WireGuard: an answer
+ * to a masqueraded flow is put back to the client (then encrypted like any
+ * packet for a client), anything else is not for us. */
+static void local_not_wireguard(struct dp_worker *w, struct rte_mbuf *m, uint32_t ip_len,
+				struct dp_rx_sort *out)
+{
+	if (dp.masquerade_any) {
+		rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
+		rte_pktmbuf_trim(m, (uint16_t)(m->data_len - ip_len));
+		if (dp_nat_from_resource(w, m)) {
+			out->enc[out->n_enc++] = m;
+			return;
+		}
+		if (dp.n_workers > 1 && dp_nat_masq_elsewhere(w, m))
+			return;
+	}
+	dp_drop(w, m, WG_CNT_DROP_NOT_FOR_US);
+}
+
 /* Trim Ethernet padding and strip L2 so that the inner packet is exact. */
 static void to_clients(struct dp_worker *w, struct rte_mbuf *m, uint32_t ip_len,
 		       struct dp_rx_sort *out)
@@ -114,7 +134,7 @@ static void ipv4_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 		return;
 	}
 	if (ip->next_proto_id != IPPROTO_UDP || tot < ihl + sizeof(struct rte_udp_hdr)) {
-		dp_drop(w, m, WG_CNT_DROP_NOT_FOR_US);
+		local_not_wireguard(w, m, tot, out);
 		return;
 	}
 	if (rte_be_to_cpu_16(ip->fragment_offset) &
@@ -124,7 +144,7 @@ static void ipv4_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 	}
 	const struct rte_udp_hdr *udp = (const void *)((const uint8_t *)ip + ihl);
 	if (rte_be_to_cpu_16(udp->dst_port) != dp.listen_port) {
-		dp_drop(w, m, WG_CNT_DROP_NOT_FOR_US);
+		local_not_wireguard(w, m, tot, out);
 		return;
 	}
 	wg_ipaddr_from_v4(&dp_priv(m)->src, &ip->src_addr);
@@ -177,8 +197,10 @@ static void ipv6_in(struct dp_worker *w, struct rte_mbuf *m, struct dp_rx_sort *
 	const struct rte_udp_hdr *udp = (const void *)(ip6 + 1);
 	if (ip6->proto != IPPROTO_UDP || tot < sizeof(*ip6) + sizeof(*udp) ||
 	    rte_be_to_cpu_16(udp->dst_port) != dp.listen_port) {
-		dp_drop(w, m, ip6->proto == IPPROTO_FRAGMENT ? WG_CNT_DROP_FRAGMENT
-							      : WG_CNT_DROP_NOT_FOR_US);
+		if (ip6->proto == IPPROTO_FRAGMENT)
+			dp_drop(w, m, WG_CNT_DROP_FRAGMENT);
+		else
+			local_not_wireguard(w, m, tot, out);
 		return;
 	}
 	wg_ipaddr_from_v6(&dp_priv(m)->src, ip6->src_addr);

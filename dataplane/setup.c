@@ -5,6 +5,9 @@
  * table built from the [Port] sections. */
 #include "dataplane/setup.h"
 
+#include "dataplane/nat.h"
+#include "lib/nat/table.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -197,6 +200,8 @@ static int setup_ports(const struct wg_config *cfg)
 			if (!first->af)
 				*first = cp->addrs[a].addr;
 		}
+		dpp->masquerade |= cp->masquerade;
+		dp.masquerade_any |= cp->masquerade;
 		port_of_cfg[i] = (uint8_t)p;
 	}
 	for (unsigned int p = 0; p < dp.n_ports; p++) {
@@ -235,8 +240,11 @@ static int setup_workers(enum wg_crypto_backend crypto)
 		snprintf(name, sizeof(name), "wg_tx_%u", i);
 		w->tx_ring = rte_ring_create(name, DP_TX_RING_SIZE, rte_lcore_to_socket_id(lcore),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (!w->cnt || !w->peer_stats || !w->tx_ring)
+		/* The worker's own NAT table (dataplane/nat.c), all allocated now. */
+		w->nat = wg_nat_create(DP_NAT_ENTRIES);
+		if (!w->cnt || !w->peer_stats || !w->tx_ring || !w->nat)
 			return -ENOMEM;
+		dp_nat_worker_init(w);
 		w->aead = wg_aead_engine_new(crypto);
 		if (!w->aead) {
 			DP_LOG(ERR, "[Dataplane] Crypto = %s: not available here (%s)",
@@ -261,6 +269,7 @@ static int setup_workers(enum wg_crypto_backend crypto)
 		if (!w->handoff_ring)
 			return -ENOMEM;
 	}
+	dp_masq_ranges();
 	DP_LOG(INFO, "%u worker(s), crypto %s", dp.n_workers,
 	       wg_aead_engine_name(dp.workers[0]->aead));
 	return 0;
@@ -352,6 +361,8 @@ void dp_shutdown(void)
 	for (unsigned int i = 0; i < dp.n_workers; i++) {
 		wg_aead_engine_free(dp.workers[i]->aead);
 		dp.workers[i]->aead = NULL;
+		wg_nat_free(dp.workers[i]->nat);
+		dp.workers[i]->nat = NULL;
 	}
 	for (unsigned int p = 0; p < dp.n_ports; p++) {
 		rte_eth_dev_stop(dp.ports[p].port_id);

@@ -15,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dataplane/nat.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/rx.h"
 
@@ -47,19 +48,37 @@ static unsigned int drain_tx_ring(struct dp_worker *w)
 	return n;
 }
 
-/* Data messages other workers received for keypairs this one owns. */
+/* What other workers handed this one: data messages for keypairs it owns,
+ * and packets for the NAT flows it holds (dataplane/nat.c). */
 static unsigned int drain_handoff(struct dp_worker *w)
 {
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[DP_BURST], *dec[DP_BURST], *enc[DP_BURST];
+	uint16_t n_dec = 0, n_enc = 0;
 	unsigned int n;
 
 	if (!w->handoff_ring)
 		return 0;
 	n = rte_ring_sc_dequeue_burst(w->handoff_ring, (void **)pkts, DP_BURST, NULL);
-	if (n) {
-		w->cnt->v[WG_CNT_HANDOFF_RX] += n;
-		dp_decrypt_burst(w, pkts, (uint16_t)n);
+	if (!n)
+		return 0;
+	w->cnt->v[WG_CNT_HANDOFF_RX] += n;
+	for (unsigned int i = 0; i < n; i++) {
+		switch (dp_priv(pkts[i])->punt_reason) {
+		case DP_HANDOFF_TO_CLIENT:
+			enc[n_enc++] = pkts[i];
+			break;
+		case DP_HANDOFF_MASQ:
+			if (dp_nat_from_resource(w, pkts[i]))
+				enc[n_enc++] = pkts[i];
+			else
+				dp_drop(w, pkts[i], WG_CNT_DROP_NOT_FOR_US);
+			break;
+		default:
+			dec[n_dec++] = pkts[i];
+		}
 	}
+	dp_decrypt_burst(w, dec, n_dec);
+	dp_encrypt_burst(w, enc, n_enc);
 	return n;
 }
 
@@ -83,6 +102,7 @@ unsigned int dp_worker_poll(struct dp_worker *w)
 		dp_encrypt_burst(w, sort.enc, sort.n_enc);
 	}
 	work += drain_handoff(w);
+	dp_nat_sweep(w);
 	work += drain_tx_ring(w);
 	dp_tx_flush(w, !work || w->now_tsc >= w->tx_deadline_tsc);
 	return work;

@@ -3,6 +3,7 @@
  * hop's MAC, staging frames per port and flushing them once per burst.
  * Frames whose next hop is not resolved yet go to the control core, which
  * holds them while it asks (ARP/ND) and sends them once it knows. */
+#include "dataplane/nat.h"
 #include "dataplane/pipeline.h"
 
 #include <string.h>
@@ -21,7 +22,8 @@ void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason why)
 		dp_drop(w, m, WG_CNT_DROP_RING_FULL);
 		return;
 	}
-	dp_count(w, why == DP_PUNT_HANDSHAKE ? WG_CNT_HANDSHAKE_PUNTED : WG_CNT_ARP_ND_PUNTED);
+	dp_count(w, why == DP_PUNT_HANDSHAKE ? WG_CNT_HANDSHAKE_PUNTED :
+		    why == DP_PUNT_DNS ? WG_CNT_DNS_PUNTED : WG_CNT_ARP_ND_PUNTED);
 }
 
 void dp_raise_event(struct dp_worker *w, const struct dp_event *ev)
@@ -147,7 +149,10 @@ void dp_forward_inner(struct dp_worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, why);
 		return;
 	}
-	l2_out(w, m, (const struct dp_route *)v, &dst);
+	const struct dp_route *rt = (const struct dp_route *)v;
+	if (dp.ports[rt->port_idx].masquerade && !dp_nat_masquerade(w, m, rt->port_idx))
+		return;
+	l2_out(w, m, rt, &dst);
 }
 
 /* Asks the port for the outer checksums of m: the Ethernet header that

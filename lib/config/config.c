@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "lib/config/ini.h"
+#include "lib/dns/servers.h"
 #include "lib/config/sections.h"
 #include "lib/config/values.h"
 #include "lib/flags/flags.h"
@@ -117,6 +118,16 @@ static int env_apply(struct cfg_ctx *x, const char *var)
 	size_t klen = 0;
 	const char *k = NULL;
 
+	if (eq && vlen == strlen("WGATE_DNS_SERVERS") && !strncmp(var, "WGATE_DNS_SERVERS", vlen)) {
+		struct wg_dns_server sv[WG_DNS_MAX_SERVERS];
+		char why[160];
+		size_t n;
+
+		if (wg_dns_servers_parse(eq + 1, sv, &n, why, sizeof(why))) {
+			env_fail(x, var, vlen, why);
+			return -EINVAL;
+		}
+	}
 	for (size_t i = 0; i < sizeof(env_not_config) / sizeof(env_not_config[0]); i++)
 		if (strlen(env_not_config[i]) == vlen && !strncmp(var, env_not_config[i], vlen))
 			return 0;

@@ -35,4 +35,18 @@ static inline uint16_t wg_cksum_fold(uint64_t acc)
 	return (uint16_t)~acc;
 }
 
+/* RFC 1624 (eqn. 3): the checksum field ck (as read, big-endian value)
+ * after the n bytes (n even, 16-bit aligned within the covered data) at
+ * old became those at new: HC' = ~(~HC + ~m + m'). For rewriting a header
+ * without summing the whole packet again (NAT). */
+static inline uint16_t wg_cksum_replace(uint16_t ck, const uint8_t *old, const uint8_t *new,
+					size_t n)
+{
+	uint64_t acc = (uint16_t)~ck;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		acc += (uint16_t)~wg_rd16(old + i) + (uint64_t)wg_rd16(new + i);
+	return wg_cksum_fold(acc);
+}
+
 #endif

@@ -83,7 +83,7 @@ static void ports(struct hx *h, unsigned int nq)
 	}
 }
 
-static struct wg_config *config(bool lan_null)
+static struct wg_config *config(bool lan_null, bool lan_masq)
 {
 	uint8_t priv[32], pub[32];
 	char b64[64], text[1024];
@@ -98,8 +98,9 @@ static struct wg_config *config(bool lan_null)
 		 "MTU = %d\n"
 		 "[Dataplane]\nCrypto = auto\nIdlePoll = busy\n"
 		 "[Port wan]\nDevice = net_ring_wan\nAddress = 192.0.2.1/24\n"
-		 "[Port lan]\nDevice = %s\nAddress = 198.51.100.1/24\n",
-		 b64, HX_LISTEN_PORT, HX_MTU, lan_null ? "net_null_lan" : "net_ring_lan");
+		 "[Port lan]\nDevice = %s\nAddress = 198.51.100.1/24\nMasquerade = %s\n",
+		 b64, HX_LISTEN_PORT, HX_MTU, lan_null ? "net_null_lan" : "net_ring_lan",
+		 lan_masq ? "true" : "false");
 	sodium_memzero(b64, sizeof(b64));
 	cfg = wg_config_parse("harness.conf", text, strlen(text), NULL, &err);
 	sodium_memzero(text, sizeof(text));
@@ -200,7 +201,7 @@ void hx_init(struct hx *h, const char *prog, unsigned int n_workers,
 	if (sodium_init() < 0)
 		die("sodium_init");
 	ports(h, n_workers);
-	cfg = config(h->lan_null);
+	cfg = config(h->lan_null, flags & HX_LAN_MASQ);
 	if (dp_setup(cfg) || dp.n_workers != n_workers)
 		die("dp_setup failed");
 	wg_config_free(cfg);
@@ -320,6 +321,70 @@ struct rte_mbuf *hx_inner_frame(struct hx *h, const struct hx_client *c, size_t 
 
 	ipv4_udp(p, size, res_ip, c->tun, 9, 5000);
 	return m;
+}
+
+struct rte_mbuf *hx_data_frame_ip(struct hx *h, const struct hx_client *c, const uint8_t *ip,
+				  size_t len, uint64_t counter)
+{
+	struct wg_aead_op op;
+	struct rte_mbuf *m = hx_data_frame(h, c, len, counter, &op);
+
+	memcpy(op.data, ip, len);
+	wg_aead_seal_burst(h->engine, &op, 1);
+	return m;
+}
+
+struct rte_mbuf *hx_lan_frame_ip(struct hx *h, const uint8_t *ip, size_t len)
+{
+	struct rte_mbuf *m;
+	uint8_t *p = frame(h, &m, sizeof(struct rte_ether_hdr) + len, 1, &res_mac);
+
+	memcpy(p, ip, len);
+	if ((ip[0] >> 4) == 6)
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type =
+			rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	return m;
+}
+
+size_t hx_open(struct hx *h, const struct hx_client *c, struct rte_mbuf *out, uint8_t **inner)
+{
+	const size_t outer = sizeof(struct rte_ether_hdr) + sizeof(struct rte_ipv4_hdr) +
+			     sizeof(struct rte_udp_hdr);
+	const struct dp_keypair *kp = atomic_load(&c->peer->kp_current);
+	uint8_t *msg = rte_pktmbuf_mtod_offset(out, uint8_t *, outer);
+	size_t ct;
+	uint64_t nonce;
+
+	if (!kp || out->data_len < outer + sizeof(struct wg_msg_data) + WG_AEAD_TAG_LEN)
+		return 0;
+	ct = out->data_len - outer - sizeof(struct wg_msg_data) - WG_AEAD_TAG_LEN;
+	memcpy(&nonce, msg + 8, 8);
+	struct wg_aead_op op = { .data = msg + 16, .len = (uint32_t)ct, .tag = msg + 16 + ct,
+				 .nonce = wg_le64(nonce), .key = &kp->send_key };
+	if (wg_aead_open_burst(h->engine, &op, 1) != 1)
+		return 0;
+	*inner = msg + 16;
+	return ct;
+}
+
+void hx_grant_proxy_range(struct hx *h)
+{
+	static struct wg_pol_resource res[2];
+	struct wg_pol_grant g[2];
+
+	res[0] = (struct wg_pol_resource){ .id = 1, .kind = WG_POL_RES_CIDR };
+	wg_prefix_parse("198.51.100.0/24", false, &res[0].prefix);
+	res[1] = (struct wg_pol_resource){ .id = 2, .kind = WG_POL_RES_CIDR };
+	wg_prefix_parse("100.96.0.0/24", false, &res[1].prefix);
+	g[0] = (struct wg_pol_grant){ .res = &res[0] };
+	g[1] = (struct wg_pol_grant){ .res = &res[1] };
+	for (unsigned int i = 0; i < h->n_clients; i++) {
+		struct wg_pol_table *t = wg_pol_table_build(g, 2);
+		if (!t)
+			die("wg_pol_table_build");
+		/* The harness' own tables are left to the process' end. */
+		atomic_store(&h->clients[i].peer->policy, t);
+	}
 }
 
 uint64_t hx_counter(enum wg_counter c)

@@ -49,6 +49,7 @@ struct hx {
 
 /* hx_init flags. */
 #define HX_SPREAD	1u	/* lcore i on CPU i % ncpus: workers that really run */
+#define HX_LAN_MASQ	4u	/* [Port lan] Masquerade = true */
 #define HX_LAN_NULL	2u	/* lan is net_null: each worker frees what it sends,
 				 * as a NIC's TX completion does on the worker's
 				 * own core; no ring for one thread to empty */
@@ -78,6 +79,18 @@ struct rte_mbuf *hx_raw_frame(struct hx *h, const void *bytes, size_t len);
 /* An inner IPv4/UDP packet of size bytes from the resource to the client. */
 struct rte_mbuf *hx_inner_frame(struct hx *h, const struct hx_client *c, size_t size);
 
+/* The same carrying the given inner IP packet (len bytes), sealed. */
+struct rte_mbuf *hx_data_frame_ip(struct hx *h, const struct hx_client *c, const uint8_t *ip,
+				  size_t len, uint64_t counter);
+/* A frame on the lan port carrying the given IP packet. */
+struct rte_mbuf *hx_lan_frame_ip(struct hx *h, const uint8_t *ip, size_t len);
+/* Opens a frame the gateway sent to c with its current keypair; returns
+ * the plaintext length (inner packet plus padding) with *inner pointing
+ * into the frame, or 0 when it does not authenticate. */
+size_t hx_open(struct hx *h, const struct hx_client *c, struct rte_mbuf *out, uint8_t **inner);
+/* Replaces every client's grants with two: the resource's network and the
+ * DNS proxy range 100.96.0.0/24 (proxy-address NAT tests and benchmark). */
+void hx_grant_proxy_range(struct hx *h);
 /* A counter summed over the workers. */
 uint64_t hx_counter(enum wg_counter c);
 /* Frees what a port sent on every queue; returns how many (for the

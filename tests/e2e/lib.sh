@@ -45,6 +45,7 @@
 #   GW_EAL_ARGS                 extra EAL arguments (e.g. --lcores=0@0,1@1,2@1)
 #   GW_GRANTS=0                 leave the [Resource]/[Access] sections out
 #   GW_EXTRA_CONFIG             text appended to the generated wgate config
+#   GW_LAN_MASQ=1               [Port lan] Masquerade = true
 #   E2E_KEEP=1                  keep .work/<ID> (logs, keys, config) on success
 #
 # Output is TAP-like: "ok - what" / "not ok - what" with "#   " detail lines;
@@ -557,6 +558,7 @@ gw_write_config() {
 		[Port lan]
 		Device = net_af_packet1,iface=g1$qp
 		Address = $GW_LAN4/24, $GW_LAN6/64
+		Masquerade = $( [[ -n ${GW_LAN_MASQ:-} ]] && echo true || echo false )
 		EOF
 		while read -r pub allowed psk; do
 			echo
@@ -780,6 +782,16 @@ e2e_exit() {
 
 # probe_py NS ARGS...: tests/e2e/probe.py in namespace NS.
 probe_py() { local ns=$1; shift; ip netns exec "$ns" "$PYTHON" "$E2E_DIR/probe.py" "$@"; }
+
+# connect_is I HOST PORT WANT MAXS: client I's TCP connect ends with WANT
+# (an errno name or "connected") in under MAXS seconds.
+connect_is() {
+	local out res el
+	out=$(probe_py "$(client_ns "$1")" connect "$2" "$3" 3) || { echo "$out"; return 1; }
+	read -r res el <<<"$out"
+	echo "connect $2 port $3: $res after $el s (want $4 in < $5 s)"
+	[[ $res == "$4" ]] && awk -v e="$el" -v m="$5" 'BEGIN { exit !(e < m) }'
+}
 
 # e2e_bg_ready FILE CMD...: runs CMD (bounded by itself) in the background,
 # output to FILE, and waits (5 s at most) for its "ready" line; the PID is in

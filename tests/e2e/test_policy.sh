@@ -72,16 +72,6 @@ T0=$(client_tun4 0)
 T0_6=$(client_tun6 0)
 T1=$(client_tun4 1)
 
-# connect_is I HOST PORT WANT MAXS: client I's TCP connect ends with WANT
-# (an errno name or "connected") in under MAXS seconds.
-connect_is() {
-	local out res el
-	out=$(probe_py "$(client_ns "$1")" connect "$2" "$3" 3) || { echo "$out"; return 1; }
-	read -r res el <<<"$out"
-	echo "connect $2 port $3: $res after $el s (want $4 in < $5 s)"
-	[[ $res == "$4" ]] && awk -v e="$el" -v m="$5" 'BEGIN { exit !(e < m) }'
-}
-
 # ping_refused I ADDR TEXT: one ping from client I to ADDR gets no reply, and
 # ping reports an error from ADDR itself containing TEXT.
 ping_refused() {

@@ -36,14 +36,6 @@ client_up 1
 
 C0=$(client_ns 0)
 
-# connect_is I HOST PORT WANT MAXS (as in test_policy.sh)
-connect_is() {
-	local out res el
-	out=$(probe_py "$(client_ns "$1")" connect "$2" "$3" 3) || { echo "$out"; return 1; }
-	read -r res el <<<"$out"
-	echo "connect $2 port $3: $res after $el s (want $4 in < $5 s)"
-	[[ $res == "$4" ]] && awk -v e="$el" -v m="$5" 'BEGIN { exit !(e < m) }'
-}
 # field KEY LINE: the value of KEY=value in LINE
 field() { sed -n "s/.*\\b$1=\\([0-9.]*\\).*/\\1/p" <<<"$2"; }
 

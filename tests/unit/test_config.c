@@ -437,6 +437,8 @@ static void test_env_errors(void **state)
 		{ "WGATE_PORT_DEVICE=x",
 		  "environment WGATE_PORT_DEVICE: [Port] sections cannot be set from the environment" },
 		{ "WGATE_NOPE=1", "environment WGATE_NOPE: not a wgate setting" },
+		{ "WGATE_DNS_SERVERS=10.0.0.53,resolver.example",
+		  "environment WGATE_DNS_SERVERS: 'resolver.example' is not an IP address, IP:port or [IPv6]:port" },
 		{ "WGATE_interface_mtu=1400", "environment WGATE_interface_mtu: not a wgate setting" },
 		{ "WGATE_DATAPLANE_LCORES=5",
 		  "environment WGATE_DATAPLANE_LCORES: needs at least 2 cores (the first controls, the rest forward)" },
