@@ -7,8 +7,8 @@
  * and HTTP/2 with verified TLS, and is what Debian ships.
  *
  * Name resolution is the one part of a transfer that can block: see
- * resolve_entry() below, the single place where a resolved address is
- * handed to libcurl. */
+ * resolve_entry() below, the single place where an address resolved by the
+ * control core's c-ares resolver is handed to libcurl. */
 #include "control/http.h"
 
 #include <arpa/inet.h>
@@ -19,6 +19,8 @@
 
 #include <curl/curl.h>
 
+#include "control/dns.h"
+#include "lib/dns/cache.h"
 #include "lib/util/log.h"
 
 #define MOD "http"
@@ -89,20 +91,49 @@ static bool ip_literal(const char *host)
 	return inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* THE place where a pre-resolved address will be handed to libcurl
- * ("HOST:PORT:ADDR" for CURLOPT_RESOLVE), once the control core's c-ares
- * resolver (control/dns.c) can be asked for cached answers. Until then it
- * returns NULL: an IP literal needs nothing, and a host name is resolved
- * by libcurl's own asynchronous resolver (Debian builds libcurl with the
- * threaded one: CURL_VERSION_ASYNCHDNS), which does not block the loop;
+/* Host names this client keeps resolved (flags, analytics and OTLP hosts:
+ * a handful). */
+#define MAX_PINNED_HOSTS	8
+static char pinned[MAX_PINNED_HOSTS][256];
+
+/* THE place where a pre-resolved address is handed to libcurl
+ * ("HOST:PORT:ADDR" for CURLOPT_RESOLVE): the control core's c-ares
+ * resolver (control/dns.c) keeps each host this client has seen pinned,
+ * refreshed at every TTL, so from the second request on the address is
+ * already there and libcurl resolves nothing. The first request for a host
+ * (or one while the resolver has no answer yet) falls back to libcurl's own
+ * asynchronous resolver (Debian builds libcurl with the threaded one:
+ * CURL_VERSION_ASYNCHDNS), which does not block the loop either;
  * ctl_http_post() refuses host names when libcurl lacks it.
  * *handled: set when the returned entry makes libcurl's resolver
  * unnecessary. */
 static struct curl_slist *resolve_entry(const char *host, long port, bool *handled)
 {
-	(void)host;
-	(void)port;
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	char ip[INET6_ADDRSTRLEN], entry[sizeof(pinned[0]) + 64];
+	unsigned int i;
+
 	*handled = false;
+	if (strlen(host) >= sizeof(pinned[0]))
+		return NULL;
+	for (i = 0; i < MAX_PINNED_HOSTS && pinned[i][0]; i++)
+		if (!strcmp(pinned[i], host))
+			break;
+	if (i < MAX_PINNED_HOSTS && !pinned[i][0] && ctl_dns_pin(host, AF_INET) == 0 &&
+	    ctl_dns_pin(host, AF_INET6) == 0)
+		snprintf(pinned[i], sizeof(pinned[i]), "%s", host);
+	for (unsigned int f = 0; f < 2; f++) {
+		const struct wg_dns_entry *e = ctl_dns_peek(host, fams[f]);
+		struct curl_slist *l;
+
+		if (!e || !e->n || !inet_ntop(fams[f], e->addrs[0].a, ip, sizeof(ip)))
+			continue;
+		snprintf(entry, sizeof(entry), fams[f] == AF_INET ? "%s:%ld:%s" : "%s:%ld:[%s]",
+			 host, port, ip);
+		l = curl_slist_append(NULL, entry);
+		*handled = l != NULL;
+		return l;
+	}
 	return NULL;
 }
 
