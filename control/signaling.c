@@ -16,6 +16,7 @@
  * between reads, and a read blocks at most XREAD_BLOCK_MS. */
 #include "control/signaling.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <hiredis/hiredis.h>
 
 #include "control/analytics.h"
+#include "control/dns.h"
 #include "control/identity.h"
 #include "control/peers.h"
 #include "control/reload.h"
@@ -53,6 +55,9 @@ enum phase { IDLE, SENTINEL, CONNECTING, TAILING };
 
 static struct {
 	bool active;
+	/* A host name being looked up (control/dns.c) before connecting. */
+	char resolve_host[256];
+	uint16_t resolve_port;
 	struct wg_redis_url url;
 	char url_shown[600];		/* password redacted */
 	char gid[65];
@@ -183,8 +188,58 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 }
 
 static void on_connect(const redisAsyncContext *ac, int status);
+static void connect_addr(const char *host, uint16_t port);
 
+static bool ip_literal(const char *host)
+{
+	uint8_t buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* The answer for sig.resolve_host: A first, then AAAA. */
+static void on_resolved(void *arg, const struct ctl_dns_answer *a)
+{
+	char ip[INET6_ADDRSTRLEN], msg[400];
+
+	(void)arg;
+	if (a->status == -ENOENT && a->family == AF_INET &&
+	    ctl_dns_lookup(sig.resolve_host, AF_INET6, on_resolved, &sig) >= 0)
+		return;
+	if (a->status || !a->n || !inet_ntop(a->family, a->addrs[0].a, ip, sizeof(ip))) {
+		snprintf(msg, sizeof(msg), "cannot resolve %s: %s", sig.resolve_host,
+			 a->status == -ENOENT ? "no such name" :
+			 a->status == -ETIMEDOUT ? "no answer" : "lookup failed");
+		down(msg);
+		return;
+	}
+	connect_addr(ip, sig.resolve_port);
+}
+
+/* hiredis 0.14 resolves a host name with a blocking getaddrinfo(); a name
+ * goes through the control core's c-ares resolver first, so the loop never
+ * waits on DNS (hiredis only does that itself when the resolver is not up). */
 static void connect_to(const char *host, uint16_t port)
+{
+	int rc;
+
+	if (!ip_literal(host) && strlen(host) < sizeof(sig.resolve_host)) {
+		snprintf(sig.resolve_host, sizeof(sig.resolve_host), "%s", host);
+		sig.resolve_port = port;
+		rc = ctl_dns_lookup(host, AF_INET, on_resolved, &sig);
+		if (rc >= 0)
+			return;		/* on_resolved ran, or will */
+		if (rc != -ENODEV) {
+			char msg[400];
+			snprintf(msg, sizeof(msg), "cannot resolve %s: %s", host, strerror(-rc));
+			down(msg);
+			return;
+		}
+	}
+	connect_addr(host, port);
+}
+
+static void connect_addr(const char *host, uint16_t port)
 {
 	redisAsyncContext *ac = redisAsyncConnect(host, port);
 
@@ -590,6 +645,7 @@ void ctl_sig_free(void)
 {
 	if (!sig.active)
 		return;
+	ctl_dns_cancel(on_resolved, &sig);
 	if (sig.ac)
 		redisAsyncFree(detach());
 	for (unsigned int i = 0; i < sig.n_refs; i++)
