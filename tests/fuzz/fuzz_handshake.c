@@ -89,6 +89,20 @@ static void responder(const uint8_t *d, size_t n, bool raw)
 	wg_noise_create_response(&peer, 9, &resp, &keys);
 }
 
+/* The gateway starts a handshake with the client: its peer state and the
+ * initiation it sent (MACs added, so a reply can be bound to it). */
+static int gw_initiates(struct wg_noise_peer *gw_side, struct wg_msg_initiation *init)
+{
+	uint8_t ts[WG_TIMESTAMP_LEN];
+
+	wg_noise_peer_init(gw_side, &gw, client.public_key, NULL);
+	timestamp(ts);
+	if (wg_noise_create_initiation(&gw, gw_side, 5, ts, init))
+		return -1;
+	wg_cookie_add_macs(gw_side, init, sizeof(*init), now_ns);
+	return 0;
+}
+
 /* Initiator: the gateway started a handshake and consumes a response. */
 static void initiator(const uint8_t *d, size_t n, bool raw)
 {
@@ -97,13 +111,9 @@ static void initiator(const uint8_t *d, size_t n, bool raw)
 	struct wg_noise_initiation_ctx ctx;
 	struct wg_msg_response genuine, m;
 	struct wg_noise_keys keys;
-	uint8_t ts[WG_TIMESTAMP_LEN];
 
-	wg_noise_peer_init(&gw_side, &gw, client.public_key, NULL);
-	timestamp(ts);
-	if (wg_noise_create_initiation(&gw, &gw_side, 5, ts, &init))
+	if (gw_initiates(&gw_side, &init))
 		return;
-	wg_cookie_add_macs(&gw_side, &init, sizeof(init), now_ns);
 	if (raw) {
 		if (n < sizeof(m))
 			return;
@@ -126,13 +136,9 @@ static void cookie(const uint8_t *d, size_t n, bool raw)
 	struct wg_cookie_checker client_checker;
 	struct wg_msg_initiation init;
 	struct wg_msg_cookie genuine, m;
-	uint8_t ts[WG_TIMESTAMP_LEN];
 
-	wg_noise_peer_init(&gw_side, &gw, client.public_key, NULL);
-	timestamp(ts);
-	if (wg_noise_create_initiation(&gw, &gw_side, 5, ts, &init))
+	if (gw_initiates(&gw_side, &init))
 		return;
-	wg_cookie_add_macs(&gw_side, &init, sizeof(init), now_ns);
 	if (raw) {
 		if (n < sizeof(m))
 			return;
