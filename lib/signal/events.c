@@ -80,15 +80,30 @@ static int ev_create_authorization(struct jp *j, const json_t *pl, struct sig_ms
 	if (rc)
 		return sig_bad(j, "payload.ref", "longer than %zu characters as JSON",
 			   sizeof(m->ref) - 1);
-	if ((rc = sig_req_obj(j, pl, "payload", "client", &c)) ||
-	    (rc = sig_req_obj(j, pl, "payload", "resource", &r)) ||
-	    (rc = sig_parse_client(j, c, "payload.client", &m->client)) ||
-	    (rc = sig_parse_resource(j, r, "payload.resource", &m->resource)) ||
-	    (rc = sig_expires(j, pl, "payload", &m->grant.expires)))
+	/* The portal always sends both objects; without one, its id names it. */
+	m->has_client = json_object_get(pl, "client") != NULL;
+	m->has_resource = json_object_get(pl, "resource") != NULL;
+	if (!m->has_client && !json_object_get(pl, "client_id"))
+		return sig_bad(j, "payload.client", "missing");
+	if (!m->has_resource && !json_object_get(pl, "resource_id"))
+		return sig_bad(j, "payload.resource", "missing");
+	if (m->has_client) {
+		if ((rc = sig_req_obj(j, pl, "payload", "client", &c)) ||
+		    (rc = sig_parse_client(j, c, "payload.client", &m->client)))
+			return rc;
+		memcpy(m->grant.client_id, m->client.id, sizeof(m->grant.client_id));
+	} else if ((rc = sig_id(j, pl, "payload", "client_id", true, m->grant.client_id))) {
 		return rc;
-	memcpy(m->grant.client_id, m->client.id, sizeof(m->grant.client_id));
-	memcpy(m->grant.resource_id, m->resource.res.name, sizeof(m->grant.resource_id));
-	return 0;
+	}
+	if (m->has_resource) {
+		if ((rc = sig_req_obj(j, pl, "payload", "resource", &r)) ||
+		    (rc = sig_parse_resource(j, r, "payload.resource", &m->resource)))
+			return rc;
+		memcpy(m->grant.resource_id, m->resource.res.name, sizeof(m->grant.resource_id));
+	} else if ((rc = sig_id(j, pl, "payload", "resource_id", false, m->grant.resource_id))) {
+		return rc;
+	}
+	return sig_expires(j, pl, "payload", &m->grant.expires);
 }
 
 static int ev_reject_access(struct jp *j, const json_t *pl, struct sig_msg *m)

@@ -458,10 +458,10 @@ int sig_commit(struct wg_sig_state *s, struct sig_msg *m, struct wg_sig_result *
 	case WG_SIG_EV_CREATE_AUTHORIZATION:
 		c = client_get(s, m->grant.client_id, &p.c);
 		r = resource_get(s, m->grant.resource_id, &p.r);
-		if (!m->grant_only) {
+		if (!m->grant_only && m->has_client)
 			client_set(s, c, &m->client);
+		if (!m->grant_only && m->has_resource)
 			resource_set(s, r, &m->resource);
-		}
 		grant_put(s, c, r, m->grant.expires, &p.g);
 		break;
 	case WG_SIG_EV_REJECT_ACCESS:

@@ -92,6 +92,11 @@ struct sig_msg {
 	/* With CREATE_AUTHORIZATION: only the grant, no client or resource data
 	 * (a value of the grants hash). */
 	bool grant_only;
+	/* With CREATE_AUTHORIZATION: whether the event carried the client and
+	 * the resource objects. Without one, payload.client_id / resource_id
+	 * name it: a [Peer] or [Resource] of the gateway's file (what wgatectl
+	 * allow writes for those), or one Redis holds already. */
+	bool has_client, has_resource;
 	struct sig_client_in client;	/* create_authorization, client_updated, load */
 	struct sig_resource_in resource; /* create_authorization, resource_updated, load */
 	struct sig_grant_in grant;	/* create_authorization, reject_access, the deletes, load */

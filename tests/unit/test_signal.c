@@ -197,6 +197,17 @@ static void test_create_authorization(void **unused)
 		 "'port_range_end':53}]}}}", NULL);
 	assert_string_equal(line(s, "R inet"), "R inet present=1 grants=1 type=internet addr=- "
 					       "name= filters=udp:0-53");
+	/* Without the objects (wgatectl allow for a file's [Peer] or
+	 * [Resource]): the ids name them; nothing else changes. */
+	apply(s, "{'event':'create_authorization','payload':{'ref':'z','client_id':'" K3 "',"
+		 "'resource_id':'web','expires_at':null}}", &res);
+	assert_string_equal(res.client_id, K3);
+	assert_string_equal(res.resource_id, "web");
+	assert_string_equal(line(s, "G " K3 " web"), "G " K3 " web expires=0");
+	assert_counts(s, 2, 3, 4);
+	apply(s, "{'event':'create_authorization','payload':{'ref':'w','client_id':'c1',"
+		 "'resource':" R2 "}}", NULL);
+	assert_memory_equal(line(s, "C c1"), "C c1 present=1 grants=2 ", 24);
 	wg_sig_state_free(s);
 }
 
