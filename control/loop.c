@@ -22,6 +22,7 @@
 #include "dataplane/arp_nd.h"
 #include "dataplane/publish.h"
 #include "dataplane/rcu.h"
+#include "dataplane/setup.h"
 #include "lib/util/log.h"
 
 #define CTL_TICK_NS	(100ULL * 1000 * 1000)
@@ -129,6 +130,7 @@ void ctl_loop(const char *path, const struct wg_config *running)
 		}
 		if (now >= next_clock) {
 			ctl_clock_tick();
+			dp_ports_watch();
 			next_clock = now + 1000ULL * 1000 * 1000;
 		}
 		dp_rcu_reclaim();

@@ -114,6 +114,7 @@
 	_(HS_DROP_FLOOD,	"handshake_drop_flood")			\
 	_(HS_DROP_RATELIMITED,	"handshake_drop_ratelimited")		\
 	_(HS_UNDER_LOAD,	"handshake_under_load_entered")		\
+	_(LINK_DOWN,		"link_down")				\
 	_(HS_DROP_UNKNOWN_INDEX, "handshake_drop_unknown_index")	\
 	_(HS_RESPONSE_FAILED,	"handshake_response_failed")		\
 	_(HS_GAVE_UP,		"handshake_gave_up")			\

@@ -168,6 +168,10 @@ struct dp_route {
 struct dp_port {
 	uint16_t port_id;	/* DPDK port */
 	char name[32];		/* first [Port NAME] that uses the device */
+	/* The kernel interface under a net_af_packet / net_af_xdp / net_tap
+	 * vdev ("iface=" argument), "" otherwise: those PMDs report their link
+	 * always up, so the control core reads the interface's state. */
+	char kernel_if[16];
 	struct rte_ether_addr mac;
 	struct wg_ipaddr addrs[DP_MAX_PORT_ADDRS];
 	uint8_t addr_len[DP_MAX_PORT_ADDRS];

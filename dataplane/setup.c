@@ -9,6 +9,7 @@
 #include "lib/nat/table.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_eal.h>
@@ -36,6 +37,40 @@ struct dp dp;
 
 static struct dp_route routes_store[DP_MAX_PORTS * (DP_MAX_PORT_ADDRS + 2) + 64];
 static unsigned int n_routes_store;
+
+/* The "iface=NAME" argument of a vdev string, or "". */
+static void kernel_iface(const char *device, char out[16])
+{
+	const char *v = strstr(device, ",iface=");
+	size_t n;
+
+	out[0] = '\0';
+	if (!v)
+		return;
+	v += strlen(",iface=");
+	n = strcspn(v, ",");
+	if (n && n < 16) {
+		memcpy(out, v, n);
+		out[n] = '\0';
+	}
+}
+
+/* Whether the kernel interface is up (operstate "up", or "unknown" as a
+ * tap without carrier reporting says); true when it cannot be read. */
+static bool kernel_if_up(const char *ifname)
+{
+	char path[64], state[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	if (!fgets(state, sizeof(state), f))
+		state[0] = '\0';
+	fclose(f);
+	return !strncmp(state, "up", 2) || !strncmp(state, "unknown", 7);
+}
 
 /* A [Port] names a PCI address or a vdev string; the DPDK port name is the
  * PCI address or the vdev's driver instance (text before the first comma). */
@@ -187,6 +222,7 @@ static int setup_ports(const struct wg_config *cfg)
 				return -E2BIG;
 			dp.ports[p] = (struct dp_port){ .port_id = pid };
 			snprintf(dp.ports[p].name, sizeof(dp.ports[p].name), "%s", cp->name);
+			kernel_iface(cp->device, dp.ports[p].kernel_if);
 			dp.n_ports++;
 		}
 		struct dp_port *dpp = &dp.ports[p];
@@ -352,6 +388,34 @@ int dp_ports_up(void)
 			return 0;
 	}
 	return 1;
+}
+
+void dp_ports_watch(void)
+{
+	/* Writer and reader: the control core. 0 = not seen yet. */
+	static uint8_t last[DP_MAX_PORTS];
+
+	for (unsigned int p = 0; p < dp.n_ports; p++) {
+		struct rte_eth_link link;
+		uint8_t now;
+
+		if (rte_eth_link_get_nowait(dp.ports[p].port_id, &link))
+			continue;
+		now = link.link_status == RTE_ETH_LINK_UP &&
+		      (!dp.ports[p].kernel_if[0] || kernel_if_up(dp.ports[p].kernel_if)) ? 2 : 1;
+		if (now == last[p])
+			continue;
+		if (now == 2)
+			DP_LOG(INFO, "port %s: link up (%u Mb/s, %s duplex)", dp.ports[p].name,
+			       link.link_speed, link.link_duplex ? "full" : "half");
+		else if (last[p])
+			DP_LOG(WARNING, "port %s: link down", dp.ports[p].name);
+		else
+			DP_LOG(INFO, "port %s: link down", dp.ports[p].name);
+		if (now == 1)
+			dp.control_cnt->v[WG_CNT_LINK_DOWN]++;
+		last[p] = now;
+	}
 }
 
 void dp_shutdown(void)

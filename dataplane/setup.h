@@ -14,5 +14,8 @@ int dp_launch(void);
 void dp_shutdown(void);
 /* Whether every port reports link up (virtual ports always do). */
 int dp_ports_up(void);
+/* Control core, once a second: logs each port's link going down or up
+ * (and counts link_down), so an operator sees a cable pulled. */
+void dp_ports_watch(void);
 
 #endif
