@@ -421,10 +421,12 @@ unsigned int ctl_dns_poll(void)
 	if (!D.up)
 		return 0;
 	if (D.inflight) {
-		int mask = ares_getsock(D.ch, socks, ARES_GETSOCK_MAXNUM);
-		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			short ev = (short)((ARES_GETSOCK_READABLE(mask, i) ? POLLIN : 0) |
-					   (ARES_GETSOCK_WRITABLE(mask, i) ? POLLOUT : 0));
+		/* c-ares' ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31:
+		 * undefined behaviour (UBSan says so); the same bits, unsigned. */
+		unsigned int mask = (unsigned int)ares_getsock(D.ch, socks, ARES_GETSOCK_MAXNUM);
+		for (unsigned int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = (short)((mask & (1u << i) ? POLLIN : 0) |
+					   (mask & (1u << (i + ARES_GETSOCK_MAXNUM)) ? POLLOUT : 0));
 			if (ev)
 				pfd[nfd++] = (struct pollfd){ .fd = socks[i], .events = ev };
 		}
