@@ -38,7 +38,23 @@ struct waiter {
 
 struct query {
 	struct wg_dns_entry *e;	/* NULL: abandoned (timed out or entry gone) */
+	uint64_t sent_ns;	/* for the lookup-duration observer */
 };
+
+/* Who hears of each finished lookup (control/metrics.c's histogram). */
+static ctl_dns_observer_fn observer;
+
+void ctl_dns_set_observer(ctl_dns_observer_fn fn)
+{
+	observer = fn;
+}
+
+static void observe(const struct wg_dns_entry *e, int rcode, uint64_t sent_ns, uint64_t now)
+{
+	if (observer)
+		observer(e->af == WG_AF_INET4 ? T_A : T_AAAA, rcode,
+			 (double)(now - sent_ns) / 1e9);
+}
 
 struct slot {
 	struct waiter *waiters;
@@ -164,6 +180,7 @@ static void send_query(struct slot *s, uint64_t now)
 		return;
 	}
 	q->e = e;
+	q->sent_ns = now;
 	s->q = q;
 	s->out = true;
 	s->deadline_ns = now + D.timeout_ns;
@@ -228,11 +245,15 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	enum wg_dns_status st;
 	uint64_t now = now_ns();
 
+	uint64_t sent_ns = q->sent_ns;
+
 	(void)timeouts;
 	D.inflight--;
 	free(q);
 	if (!e || status == ARES_EDESTRUCTION || status == ARES_ECANCELLED)
 		return;
+	/* The response code, or -1 when no response came. */
+	observe(e, abuf && alen >= 4 ? abuf[3] & 0x0f : -1, sent_ns, now);
 	st = ctl_dns_ares_reply(e->af, status, abuf, alen, v, &n, &ttl_s);
 	if (st == WG_DNS_OK)
 		D.st.answers++;
@@ -378,6 +399,7 @@ static unsigned int deadlines(uint64_t now)
 
 	while (D.inflight_list.head && D.inflight_list.head->deadline_ns <= now) {
 		struct slot *s = D.inflight_list.head;
+		observe(s->e, -1, s->q->sent_ns, now);
 		s->q->e = NULL;		/* c-ares' late answer is ignored */
 		D.st.timeouts++;
 		WG_LOG(DEBUG, "dns", "%s %s: no answer in time", s->e->name,

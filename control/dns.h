@@ -78,6 +78,11 @@ const struct wg_dns_entry *ctl_dns_peek(const char *name, int family);
 /* The same without marking it in use (publishing what is known). */
 const struct wg_dns_entry *ctl_dns_entry(const char *name, int family);
 void ctl_dns_on_change(ctl_dns_change_fn fn);
+/* Called for each lookup that ends (answered or timed out): question type
+ * (1 A, 28 AAAA), response code or -1 without a response, seconds taken.
+ * The gateway hands it to the OTLP dns.lookup.duration histogram. */
+typedef void (*ctl_dns_observer_fn)(int qtype, int rcode, double seconds);
+void ctl_dns_set_observer(ctl_dns_observer_fn fn);
 
 /* Forwards a raw DNS query (the DNS stub's, for names that are not
  * resources) to the upstream servers; cb gets 0 and the raw answer (its

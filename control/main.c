@@ -27,6 +27,7 @@
 #include "control/http.h"
 #include "control/identity.h"
 #include "control/loop.h"
+#include "control/metrics.h"
 #include "control/otlp.h"
 #include "control/peers.h"
 #include "control/policy.h"
@@ -192,6 +193,7 @@ int main(int argc, char **argv)
 	rc = ctl_dns_init(getenv("WGATE_DNS_SERVERS"), NULL);
 	if (rc)
 		goto out;
+	ctl_dns_set_observer(ctl_metrics_dns_observe);
 	ctl_proxy_init();
 	ctl_timers_init();
 	if (ctl_handshake_init()) {

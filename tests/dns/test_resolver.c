@@ -168,11 +168,26 @@ static void on_change(const struct wg_dns_entry *e)
 	changes++;
 }
 
+/* What the lookup-duration observer (the OTLP histogram's feed) heard. */
+static struct { unsigned int n; int qtype[8], rcode[8]; double s[8]; } seen;
+
+static void observer(int qtype, int rcode, double seconds)
+{
+	if (seen.n < 8) {
+		seen.qtype[seen.n] = qtype;
+		seen.rcode[seen.n] = rcode;
+		seen.s[seen.n] = seconds;
+	}
+	seen.n++;
+}
+
 static void a_and_aaaa_with_ttl(void **state)
 {
 	int rc;
 	(void)state;
 	assert_int_equal(ctl_dns_init(servers, NULL), 0);
+	memset(&seen, 0, sizeof(seen));
+	ctl_dns_set_observer(observer);
 	struct got g4 = ask("App.Test.", AF_INET, &rc);
 	assert_int_equal(rc, 0);
 	assert_int_equal(g4.calls, 1);
@@ -193,6 +208,13 @@ static void a_and_aaaa_with_ttl(void **state)
 	ctl_dns_get_stats(&st);
 	assert_int_equal(st.lookups, 2);
 	assert_int_equal(st.cache_hits, 1);
+	/* One observation per lookup sent (not for the cache hit): A then
+	 * AAAA, NOERROR, a duration under the timeout. */
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.qtype[0], 1);
+	assert_int_equal(seen.qtype[1], 28);
+	assert_int_equal(seen.rcode[0], 0);
+	assert_true(seen.s[0] > 0 && seen.s[0] < 10);
 	assert_int_equal(ctl_dns_lookup("bad name", AF_INET, on_answer, &again), -EINVAL);
 	assert_int_equal(ctl_dns_lookup("app.test", AF_UNIX, on_answer, &again), -EINVAL);
 	ctl_dns_free();
@@ -203,9 +225,13 @@ static void empty_answers(void **state)
 	int rc;
 	(void)state;
 	assert_int_equal(ctl_dns_init(servers, NULL), 0);
+	memset(&seen, 0, sizeof(seen));
+	ctl_dns_set_observer(observer);
 	struct got nx = ask("nope.test", AF_INET, &rc);
 	assert_int_equal(nx.calls, 1);
 	assert_int_equal(nx.status, -ENOENT);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.rcode[0], 3);	/* NXDOMAIN */
 	assert_int_equal(nx.n, 0);
 	struct got nodata = ask("v4only.test", AF_INET6, &rc);
 	assert_int_equal(nodata.calls, 1);
@@ -283,6 +309,8 @@ static void silent_server_times_out(void **state)
 	getsockname(fd, (void *)&sa, &l);
 	snprintf(sv, sizeof(sv), "127.0.0.1:%u", ntohs(sa.sin_port));
 	assert_int_equal(ctl_dns_init(sv, &o), 0);
+	memset(&seen, 0, sizeof(seen));
+	ctl_dns_set_observer(observer);
 	uint64_t t0 = mono_ms();
 	struct got g = ask("app.test", AF_INET, &rc);
 	uint64_t took = mono_ms() - t0;
@@ -292,6 +320,10 @@ static void silent_server_times_out(void **state)
 	struct ctl_dns_stats st;
 	ctl_dns_get_stats(&st);
 	assert_int_equal(st.timeouts, 1);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.rcode[0], -1);	/* no response */
+	assert_true(seen.s[0] >= 0.55);
+	ctl_dns_set_observer(NULL);
 	ctl_dns_free();
 	close(fd);
 	assert_int_equal(ctl_dns_init("127.0.0.1,dns.example", NULL), -EINVAL);
