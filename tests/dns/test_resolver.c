@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,9 @@ static int setup(void **state)
 	snprintf(ttlarg, sizeof(ttlarg), "--local-ttl=%d", TTL);
 	dnsmasq_pid = fork();
 	if (dnsmasq_pid == 0) {
+		/* Dies with the test, even when a failed assertion (or a
+		 * sanitizer) ends it before the teardown. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execlp("dnsmasq", "dnsmasq", "-k", "--conf-file=/dev/null", portarg,
 		       "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
 		       "--no-hosts", hostsarg, ttlarg, "--local=/test/", "--pid-file=",
