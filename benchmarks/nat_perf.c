@@ -124,7 +124,7 @@ static void setup(void)
 	hx_grant_proxy_range(&hx);
 	wg_ipaddr_parse("100.96.0.1", &proxy);
 	wg_ipaddr_parse("198.51.100.2", &tg.real[0]);
-	if (dp_proxies_publish(&proxy, &tg, 1))
+	if (dp_proxies_publish(&proxy, &tg, 1, NULL, 0, NULL, 0))
 		die("dp_proxies_publish");
 }
 

@@ -9,6 +9,7 @@
 #include <rte_ring.h>
 
 #include "control/flags.h"
+#include "control/fz.h"
 #include "control/dns.h"
 #include "control/handshake.h"
 #include "control/http.h"
@@ -50,6 +51,9 @@ static unsigned int punted(uint64_t now)
 			break;
 		case DP_PUNT_DNS:
 			ctl_stub_input(m[i], now);
+			break;
+		case DP_PUNT_FZ_CONTROL:
+			ctl_fz_input(m[i], now);
 			break;
 		default:
 			rte_pktmbuf_free(m[i]);

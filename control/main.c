@@ -23,6 +23,7 @@
 #include "control/dns.h"
 #include "control/eal_args.h"
 #include "control/flags.h"
+#include "control/fz.h"
 #include "control/handshake.h"
 #include "control/http.h"
 #include "control/identity.h"
@@ -225,6 +226,7 @@ out:
 	ctl_flags_free();
 	ctl_sig_free();
 	ctl_stub_free();
+	ctl_fz_free();
 	ctl_dns_free();
 	dp_shutdown();
 	WG_LOG(DEBUG, "main", "workers stopped, ports closed");

@@ -18,6 +18,7 @@
 #include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "control/fz.h"
 #include "control/peers.h"
 #include "control/proxy.h"
 #include "dataplane/rcu.h"
@@ -29,13 +30,18 @@
  * through the tables that point into it. Immutable once published.
  * A DNS resource i also stands for the proxy addresses (control/proxy.h)
  * of the names its pattern matches: res[n + extra_off[i] ...] are host
- * CIDR resources for them with i's filters, granted with every grant of i. */
+ * CIDR resources for them with i's filters, granted with every grant of i.
+ * And a grant a of a DNS resource covers the proxy addresses its client
+ * chose itself for names of it (control/fz.h): res[n + n_extra +
+ * acc_off[a] ...], granted with a alone. */
 struct generation {
 	struct wg_pol_resource *res;
 	struct wg_pol_filter *filters;
 	size_t n, n_resources_cfg;
 	size_t *extra_off, *extra_n;	/* per config resource */
 	size_t n_extra;
+	size_t *acc_off, *acc_n;	/* per config grant */
+	size_t n_acc_extra;
 };
 
 static struct generation *current;
@@ -50,6 +56,8 @@ static void generation_free(void *obj)
 	free(g->filters);
 	free(g->extra_off);
 	free(g->extra_n);
+	free(g->acc_off);
+	free(g->acc_n);
 	free(g);
 }
 
@@ -58,23 +66,45 @@ static void table_free(void *obj)
 	wg_pol_table_free(obj);
 }
 
-/* The proxy addresses of the names resource i's pattern matches, as host
- * resources with i's filters (set already). */
-static int add_proxies(struct generation *g, size_t i, const char *pattern)
+/* n proxy addresses a as host resources at res[base...], with resource
+ * i's filters (set already). */
+static void add_hosts(struct generation *g, size_t i, size_t base, const struct wg_ipaddr *a,
+		      size_t n)
 {
-	struct wg_ipaddr *a = calloc(g->extra_n[i], sizeof(*a));
-	size_t base = g->n_resources_cfg + g->extra_off[i];
-
-	if (!a)
-		return -ENOMEM;
-	ctl_proxy_matching(pattern, a, g->extra_n[i]);
-	for (size_t k = 0; k < g->extra_n[i]; k++) {
+	for (size_t k = 0; k < n; k++) {
 		struct wg_pol_resource *r = &g->res[base + k];
 		*r = g->res[i];
 		r->kind = WG_POL_RES_CIDR;
 		r->prefix = (struct wg_prefix){ .ip = a[k], .len = wg_af_bits(a[k].af) };
 	}
+}
+
+/* The proxy addresses of the names resource i's pattern matches. */
+static int add_proxies(struct generation *g, size_t i, const char *pattern)
+{
+	struct wg_ipaddr *a = calloc(g->extra_n[i], sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	ctl_proxy_matching(pattern, a, g->extra_n[i]);
+	add_hosts(g, i, g->n_resources_cfg + g->extra_off[i], a, g->extra_n[i]);
 	free(a);
+	return 0;
+}
+
+/* The proxy addresses grant a's client chose for names of its resource. */
+static int add_client_proxies(struct generation *g, const struct wg_config *cfg, size_t a)
+{
+	const struct wg_cfg_access *ac = &cfg->access[a];
+	struct wg_ipaddr *ips = calloc(g->acc_n[a] + 1, sizeof(*ips));
+
+	if (!ips)
+		return -ENOMEM;
+	ctl_fz_proxies(cfg->peers[ac->peer_idx].public_key, cfg->resources[ac->resource_idx].name,
+		       ips, g->acc_n[a]);
+	add_hosts(g, (size_t)ac->resource_idx,
+		  g->n_resources_cfg + g->n_extra + g->acc_off[a], ips, g->acc_n[a]);
+	free(ips);
 	return 0;
 }
 
@@ -88,7 +118,9 @@ static struct generation *generation_build(const struct wg_config *cfg)
 	g->n_resources_cfg = cfg->n_resources;
 	g->extra_off = calloc(cfg->n_resources + 1, sizeof(size_t));
 	g->extra_n = calloc(cfg->n_resources + 1, sizeof(size_t));
-	if (!g->extra_off || !g->extra_n) {
+	g->acc_off = calloc(cfg->n_access + 1, sizeof(size_t));
+	g->acc_n = calloc(cfg->n_access + 1, sizeof(size_t));
+	if (!g->extra_off || !g->extra_n || !g->acc_off || !g->acc_n) {
 		generation_free(g);
 		return NULL;
 	}
@@ -99,7 +131,15 @@ static struct generation *generation_build(const struct wg_config *cfg)
 			g->extra_n[i] = ctl_proxy_matching(cfg->resources[i].dns_pattern, NULL, 0);
 		g->n_extra += g->extra_n[i];
 	}
-	g->res = calloc(cfg->n_resources + g->n_extra + 1, sizeof(*g->res));
+	for (size_t a = 0; a < cfg->n_access; a++) {
+		const struct wg_cfg_access *ac = &cfg->access[a];
+		g->acc_off[a] = g->n_acc_extra;
+		if (cfg->resources[ac->resource_idx].kind == WG_CFG_RES_DNS)
+			g->acc_n[a] = ctl_fz_proxies(cfg->peers[ac->peer_idx].public_key,
+						     cfg->resources[ac->resource_idx].name, NULL, 0);
+		g->n_acc_extra += g->acc_n[a];
+	}
+	g->res = calloc(cfg->n_resources + g->n_extra + g->n_acc_extra + 1, sizeof(*g->res));
 	g->filters = calloc(n_filters ? n_filters : 1, sizeof(*g->filters));
 	if (!g->res || !g->filters) {
 		generation_free(g);
@@ -117,6 +157,12 @@ static struct generation *generation_build(const struct wg_config *cfg)
 			return NULL;
 		}
 	}
+	for (size_t a = 0; a < cfg->n_access; a++) {
+		if (g->acc_n[a] && add_client_proxies(g, cfg, a)) {
+			generation_free(g);
+			return NULL;
+		}
+	}
 	g->n = cfg->n_resources;
 	return g;
 }
@@ -128,8 +174,22 @@ static uint64_t expiry_ns(int64_t expires)
 	return expires > 0 ? (uint64_t)expires * 1000000000ULL : 0;
 }
 
+bool ctl_policy_granted(const struct wg_config *cfg, int peer, size_t res, int64_t now)
+{
+	for (size_t a = 0; peer >= 0 && a < cfg->n_access; a++) {
+		const struct wg_cfg_access *ac = &cfg->access[a];
+		if (ac->peer_idx == peer && (size_t)ac->resource_idx == res &&
+		    (!ac->expires || ac->expires > now))
+			return true;
+	}
+	return false;
+}
+
 int ctl_policy_apply(const struct wg_config *cfg)
 {
+	/* Client-chosen proxy addresses cfg no longer allows go first, so
+	 * that the tables below no longer hold them; the map follows. */
+	size_t pruned = ctl_fz_prune(cfg);
 	struct generation *g = generation_build(cfg);
 	struct wg_pol_table **tables;
 	struct wg_pol_grant *grants;
@@ -138,7 +198,7 @@ int ctl_policy_apply(const struct wg_config *cfg)
 	size_t max_grants = 1;
 
 	for (size_t a = 0; g && a < cfg->n_access; a++)
-		max_grants += 1 + g->extra_n[cfg->access[a].resource_idx];
+		max_grants += 1 + g->extra_n[cfg->access[a].resource_idx] + g->acc_n[a];
 	tables = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*tables));
 	grants = calloc(max_grants, sizeof(*grants));
 	if (!g || !tables || !grants)
@@ -159,6 +219,12 @@ int ctl_policy_apply(const struct wg_config *cfg)
 				grants[n++] = (struct wg_pol_grant){
 					.res = &g->res[cfg->n_resources +
 						       g->extra_off[ac->resource_idx] + k],
+					.expires = expiry_ns(ac->expires),
+				};
+			for (size_t k = 0; k < g->acc_n[a]; k++)
+				grants[n++] = (struct wg_pol_grant){
+					.res = &g->res[cfg->n_resources + g->n_extra +
+						       g->acc_off[a] + k],
 					.expires = expiry_ns(ac->expires),
 				};
 		}
@@ -188,6 +254,8 @@ int ctl_policy_apply(const struct wg_config *cfg)
 	WG_LOG(INFO, "policy", "%zu resource(s), %zu grant(s) for %zu peer(s) published",
 	       cfg->n_resources, cfg->n_access, cfg->n_peers);
 	rc = 0;
+	if (pruned)
+		ctl_proxy_publish();
 out:
 	if (tables)
 		for (size_t p = 0; p < cfg->n_peers; p++)

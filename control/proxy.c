@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 
 #include "control/dns.h"
+#include "control/fz.h"
+#include "control/peers.h"
 #include "dataplane/nat.h"
 #include "lib/dns/cache.h"
 #include "lib/dns/msg.h"
@@ -128,29 +130,62 @@ static void fill(struct dp_proxy_target *t, const char *name, int family)
 	memcpy(t->real, e->addrs, e->n * sizeof(e->addrs[0]));
 }
 
+/* The addresses Firezone clients chose themselves (control/fz.h): each
+ * assignment's proxies of each family lead to its name's addresses of that
+ * family (two targets per assignment). Entries of clients that are not
+ * live peers are left out. *nc: how many entries. */
+static int client_parts(struct dp_proxy_client **cl, struct dp_proxy_target **tg, uint32_t *nc)
+{
+	size_t n = ctl_fz_count();
+
+	*nc = 0;
+	*cl = calloc(n * WG_FZ_MAX_PROXY + 1, sizeof(**cl));
+	*tg = calloc(2 * n + 1, sizeof(**tg));
+	if (!*cl || !*tg)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct ctl_fz_entry *e = ctl_fz_at(i);
+		const struct ctl_peer *cp = ctl_peer_by_key(e->key);
+
+		fill(&(*tg)[2 * i], e->domain, AF_INET);
+		fill(&(*tg)[2 * i + 1], e->domain, AF_INET6);
+		for (unsigned int k = 0; cp && k < e->n_proxy; k++)
+			(*cl)[(*nc)++] = (struct dp_proxy_client){
+				.slot = cp->slot, .proxy = e->proxy[k],
+				.target = (uint32_t)(2 * i + (e->proxy[k].af == WG_AF_INET6)),
+			};
+	}
+	return 0;
+}
+
 void ctl_proxy_publish(void)
 {
 	struct wg_ipaddr *px = calloc(P.n ? 2 * P.n : 1, sizeof(*px));
-	struct dp_proxy_target *tg = calloc(P.n ? 2 * P.n : 1, sizeof(*tg));
+	struct dp_proxy_target *tg = calloc(P.n ? 2 * P.n : 1, sizeof(*tg)), *ctg;
+	struct dp_proxy_client *cl;
+	uint32_t nc;
+	int rc = client_parts(&cl, &ctg, &nc);
 
-	if (px && tg) {
+	if (px && tg && !rc) {
 		for (uint32_t i = 0; i < P.n; i++) {
 			addrs_of(i, &px[2 * i], &px[2 * i + 1]);
 			fill(&tg[2 * i], P.names[i], AF_INET);
 			fill(&tg[2 * i + 1], P.names[i], AF_INET6);
 		}
-		if (dp_proxies_publish(px, tg, 2 * P.n))
-			px = NULL;
+		rc = dp_proxies_publish(px, tg, 2 * P.n, cl, nc, ctg,
+					(uint32_t)(2 * ctl_fz_count()));
 	}
-	if (!px || !tg)
+	if (!px || !tg || rc)
 		WG_LOG(WARN, "proxy", "out of memory: proxy map not updated");
 	free(px);
 	free(tg);
+	free(cl);
+	free(ctg);
 }
 
 static void on_change(const struct wg_dns_entry *e)
 {
-	if (P.n_slots && *slot_of(e->name))
+	if ((P.n_slots && *slot_of(e->name)) || ctl_fz_uses(e->name))
 		ctl_proxy_publish();
 }
 

@@ -192,12 +192,8 @@ static int authorized(const struct wg_config *cfg, const uint8_t key[32], const 
 		if (res->kind != WG_CFG_RES_DNS || !wg_dns_pattern_match(res->dns_pattern, norm))
 			continue;
 		verdict = 0;
-		for (size_t a = 0; peer >= 0 && a < cfg->n_access; a++) {
-			const struct wg_cfg_access *ac = &cfg->access[a];
-			if (ac->peer_idx == peer && (size_t)ac->resource_idx == r &&
-			    (!ac->expires || ac->expires > now))
-				return 1;
-		}
+		if (ctl_policy_granted(cfg, peer, r, now))
+			return 1;
 	}
 	return verdict;
 }

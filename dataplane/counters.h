@@ -25,6 +25,7 @@
 	_(HANDSHAKE_PUNTED,	"handshake_punted")			\
 	_(ARP_ND_PUNTED,	"arp_nd_punted")			\
 	_(DNS_PUNTED,		"dns_punted")				\
+	_(FZ_CONTROL_PUNTED,	"fz_control_punted")			\
 	_(CONTROL_TX,		"control_tx")				\
 	_(CONTROL_DATA_TX,	"control_data_tx")			\
 	_(ECHO_REPLIED,		"echo_replied")				\
@@ -91,6 +92,17 @@
 	_(DROP_NAT_UNSUPPORTED,	"drop_nat_unsupported")			\
 	_(DROP_NAT_FULL,	"drop_nat_table_full")			\
 	_(DROP_NAT_NO_PORT,	"drop_nat_no_port")			\
+	_(DROP_FZ_CONTROL_RATE,	"drop_fz_control_ratelimited")		\
+	/* Firezone in-tunnel control packets (control core, control/fz.c) */ \
+	_(FZ_ASSIGNED_IPS,	"fz_assigned_ips")			\
+	_(FZ_DOMAIN_ACTIVE,	"fz_domain_active")			\
+	_(FZ_DOMAIN_INACTIVE,	"fz_domain_inactive")			\
+	_(FZ_INACTIVE_LIMIT,	"fz_domain_inactive_limit")		\
+	_(FZ_GOODBYE,		"fz_goodbye")				\
+	_(FZ_CONTROL_MALFORMED,	"fz_control_malformed")			\
+	_(FZ_CONTROL_UNKNOWN_EVENT, "fz_control_unknown_event")		\
+	_(FZ_CONTROL_NO_PEER,	"fz_control_no_peer")			\
+	_(FZ_MAPS_REMOVED,	"fz_maps_removed")			\
 	/* the DNS stub on the tunnel addresses (control core) */	\
 	_(DNS_ANSWERED,		"dns_stub_answered")			\
 	_(DNS_FORWARDED,	"dns_stub_forwarded")			\

@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "lib/crypto/aead_burst.h"
+#include "lib/fz/ctlmsg.h"
 #include "lib/net/prefix_map.h"
 #include "lib/wg/messages.h"
 
@@ -161,6 +162,20 @@ static void deliver(struct dp_worker *w, struct rte_mbuf *m, struct dp_keypair *
 	}
 	rte_pktmbuf_adj(m, sizeof(struct wg_msg_data));
 	rte_pktmbuf_trim(m, m->data_len - inner);
+	/* Firezone's in-tunnel control packets come from ::, which no
+	 * client's AllowedIPs hold: recognised by their exact header before
+	 * the source check, and handed to the control core with the sender
+	 * (control/fz.c). Anything short of that shape goes the normal way. */
+	if (unlikely(wg_fz_is_control(pt, inner))) {
+		if (!wg_tbucket_take(&st->fz_control, w->now_tsc,
+				     dp.tsc_hz / DP_FZ_CONTROL_RATE, DP_FZ_CONTROL_BURST)) {
+			dp_drop(w, m, WG_CNT_DROP_FZ_CONTROL_RATE);
+			return;
+		}
+		dp_priv(m)->peer_slot = peer->slot;
+		dp_punt(w, m, DP_PUNT_FZ_CONTROL);
+		return;
+	}
 	uintptr_t owner;
 	if (!wg_prefix_map_lookup(allowed, &src, &owner) || (struct dp_peer *)owner != peer) {
 		/* Spoofed: never forwarded, answered like any refusal. */

@@ -45,6 +45,10 @@ struct dp_proxy_map;
 #define DP_HANDOFF_RING_SIZE	2048	/* any worker -> the keypair's owner */
 /* Partly filled TX staging waits at most this long for more packets. */
 #define DP_TX_DRAIN_US		50
+/* In-tunnel control packets a client may send the control core: per
+ * second, and at once (a client announces every DNS name it resolves). */
+#define DP_FZ_CONTROL_RATE	100
+#define DP_FZ_CONTROL_BURST	256
 /* Handshake punts above this fill level mean "under load": cookies first. */
 #define DP_UNDER_LOAD_FILL	(DP_PUNT_RING_SIZE / 8)
 
@@ -118,6 +122,10 @@ struct dp_peer_stats {
 	uint64_t last_any_rx_tsc;	/* any authenticated packet received */
 	uint64_t last_any_tx_tsc;
 	struct wg_tbucket icmp_errors;	/* rate limit of errors sent to this client */
+	/* Rate limit of this client's in-tunnel control packets punted to the
+	 * control core (DP_FZ_CONTROL_RATE): an authenticated client must not
+	 * fill the punt ring that handshakes share. */
+	struct wg_tbucket fz_control;
 	/* Proxy-address NAT flows of this client in this worker's table.
 	 * Writer: this worker, per flow created or gone. Readers: other
 	 * workers, relaxed, as a hint: an answer for the client landing
@@ -214,6 +222,8 @@ enum dp_punt_reason {
 	DP_PUNT_ND,
 	DP_PUNT_NEIGH_MISS,	/* a ready inner or outer packet awaiting ARP/ND */
 	DP_PUNT_DNS,		/* a client's UDP to port 53 of a tunnel address (inner IP) */
+	DP_PUNT_FZ_CONTROL,	/* a Firezone in-tunnel control packet (inner IPv6, lib/fz);
+				 * its source is ::, so the sender is in peer_slot */
 };
 
 /* Why a frame sits in another worker's hand-off ring (stored in
@@ -232,6 +242,7 @@ struct dp_mbuf_priv {
 	uint8_t rx_worker;	/* worker that received it */
 	uint8_t outer_ecn;	/* ECN bits of the outer IP header (RFC 6040) */
 	uint8_t out_port_idx;	/* NEIGH_MISS: port to send on */
+	uint32_t peer_slot;	/* FZ_CONTROL: the client that sent it */
 	uint16_t src_udp_port;	/* outer source port of a WireGuard message */
 	struct wg_ipaddr src;	/* outer source address of a WireGuard message */
 	struct wg_ipaddr nexthop;	/* NEIGH_MISS: address to resolve */

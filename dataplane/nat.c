@@ -20,19 +20,42 @@
 #include <rte_mbuf.h>
 
 #include "dataplane/pipeline.h"
+#include "lib/fz/ctlmsg.h"
 #include "lib/nat/rewrite.h"
 #include "lib/net/prefix_map.h"
 #include "lib/policy/policy.h"
 
 bool dp_is_proxy_addr(const struct wg_ipaddr *ip)
 {
-	/* 100.96.0.0/11 */
-	if (ip->af == WG_AF_INET4)
-		return ip->a[0] == 100 && (ip->a[1] & 0xe0) == 96;
-	/* fd00:2021:1111:8000::/107 */
-	static const uint8_t p6[8] = { 0xfd, 0x00, 0x20, 0x21, 0x11, 0x11, 0x80, 0x00 };
-	return ip->af == WG_AF_INET6 && !__builtin_memcmp(ip->a, p6, 8) &&
-	       !(ip->a[8] | ip->a[9] | ip->a[10] | ip->a[11]) && (ip->a[12] & 0xe0) == 0;
+	return wg_fz_is_proxy_addr(ip);
+}
+
+static int client_cmp(uint32_t slot, const struct wg_ipaddr *ip, const struct dp_proxy_client *c)
+{
+	if (slot != c->slot)
+		return slot < c->slot ? -1 : 1;
+	return __builtin_memcmp(ip, &c->proxy, sizeof(*ip));
+}
+
+const struct dp_proxy_target *dp_proxy_find(const struct dp_proxy_map *pm, uint32_t slot,
+					    const struct wg_ipaddr *proxy)
+{
+	uintptr_t v;
+
+	if (!pm)
+		return NULL;
+	/* Binary search: only a flow's first packet gets here. */
+	for (uint32_t lo = 0, hi = pm->n_clients; lo < hi;) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = client_cmp(slot, proxy, &pm->clients[mid]);
+		if (!c)
+			return &pm->targets[pm->clients[mid].target];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return wg_prefix_map_lookup(pm->map, proxy, &v) ? (const struct dp_proxy_target *)v : NULL;
 }
 
 bool dp_nat_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mbuf *m)
@@ -58,11 +81,9 @@ bool dp_nat_to_resource(struct dp_worker *w, struct dp_peer *peer, struct rte_mb
 	if (!e) {
 		const struct dp_proxy_map *pm =
 			atomic_load_explicit(&dp.proxies, memory_order_acquire);
-		uintptr_t v;
-		const struct dp_proxy_target *tg;
+		const struct dp_proxy_target *tg = dp_proxy_find(pm, peer->slot, &dst);
 
-		if (!pm || !wg_prefix_map_lookup(pm->map, &dst, &v) ||
-		    !(tg = (const struct dp_proxy_target *)v)->n) {
+		if (!tg || !tg->n) {
 			/* Nothing resolved of this family: unreachable. */
 			dp_refuse(w, peer, m, WG_CNT_REFUSED_PROXY_UNRESOLVED, true);
 			return false;

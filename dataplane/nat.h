@@ -26,15 +26,33 @@ struct dp_proxy_target {
 	struct wg_ipaddr real[WG_DNS_MAX_ADDRS];
 };
 
+/* A proxy address one client chose itself (Firezone's AssignedIps,
+ * control/fz.c): for that client it wins over the stub's global one, since
+ * clients pick from the same ranges and two may pick one address for
+ * different names. target indexes dp_proxy_map.targets. */
+struct dp_proxy_client {
+	uint32_t slot;			/* the client's peer slot */
+	struct wg_ipaddr proxy;
+	uint32_t target;
+};
+
 /* Every proxy address the control core has handed out.
  * Writer: control lcore (builds a new one on every change, swaps
  * dp.proxies, retires the old after a grace period). Readers: workers,
  * lock-free. Immutable once published. */
 struct dp_proxy_map {
 	struct wg_prefix_map *map;	/* proxy address (host prefix) -> struct dp_proxy_target * */
-	struct dp_proxy_target *targets;
+	struct dp_proxy_target *targets;	/* the global ones [0, n), then the clients' */
 	uint32_t n;
+	/* Per client, sorted by (slot, proxy): looked up first. */
+	struct dp_proxy_client *clients;
+	uint32_t n_clients;
 };
+
+/* Where proxy leads for the client in slot: its own assignment, else the
+ * global one; NULL when neither exists. */
+const struct dp_proxy_target *dp_proxy_find(const struct dp_proxy_map *pm, uint32_t slot,
+					    const struct wg_ipaddr *proxy);
 
 /* Whether ip lies in the proxy ranges (100.96.0.0/11,
  * fd00:2021:1111:8000::/107). */
@@ -73,10 +91,13 @@ void dp_nat_worker_init(struct dp_worker *w);
 /* Frees expired flows, a few per call (worker loop). */
 void dp_nat_sweep(struct dp_worker *w);
 
-/* Control lcore: builds and publishes a map from n proxies (proxy
- * address, target), retiring the old one. 0 or -ENOMEM (nothing changed). */
+/* Control lcore: builds and publishes a map from n global proxies (proxy
+ * address, target) and n_clients per-client ones (their target fields
+ * index client_targets[0, n_client_targets)), retiring the old map.
+ * 0 or -ENOMEM (nothing changed). */
 int dp_proxies_publish(const struct wg_ipaddr *proxy, const struct dp_proxy_target *targets,
-		       uint32_t n);
+		       uint32_t n, const struct dp_proxy_client *clients, uint32_t n_clients,
+		       const struct dp_proxy_target *client_targets, uint32_t n_client_targets);
 void dp_proxies_free(void);
 
 #endif

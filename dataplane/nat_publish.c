@@ -18,21 +18,42 @@ static void proxy_map_free(void *obj)
 		return;
 	wg_prefix_map_free(pm->map);
 	free(pm->targets);
+	free(pm->clients);
 	free(pm);
 }
 
+static int client_order(const void *a, const void *b)
+{
+	const struct dp_proxy_client *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return memcmp(&x->proxy, &y->proxy, sizeof(x->proxy));
+}
+
 int dp_proxies_publish(const struct wg_ipaddr *proxy, const struct dp_proxy_target *targets,
-		       uint32_t n)
+		       uint32_t n, const struct dp_proxy_client *clients, uint32_t n_clients,
+		       const struct dp_proxy_target *client_targets, uint32_t n_client_targets)
 {
 	struct dp_proxy_map *pm = calloc(1, sizeof(*pm));
 	struct wg_prefix_map_builder *b = wg_prefix_map_builder_create();
 
 	if (!pm || !b)
 		goto err;
-	pm->targets = calloc(n ? n : 1, sizeof(*pm->targets));
-	if (!pm->targets)
+	pm->targets = calloc(n + n_client_targets + 1, sizeof(*pm->targets));
+	pm->clients = calloc(n_clients + 1, sizeof(*pm->clients));
+	if (!pm->targets || !pm->clients)
 		goto err;
 	memcpy(pm->targets, targets, n * sizeof(*targets));
+	memcpy(pm->targets + n, client_targets, n_client_targets * sizeof(*client_targets));
+	for (uint32_t i = 0; i < n_clients; i++) {
+		if (clients[i].target >= n_client_targets)
+			goto err;
+		pm->clients[i] = clients[i];
+		pm->clients[i].target += n;
+	}
+	qsort(pm->clients, n_clients, sizeof(*pm->clients), client_order);
+	pm->n_clients = n_clients;
 	for (uint32_t i = 0; i < n; i++) {
 		struct wg_prefix px = { .ip = proxy[i], .len = wg_af_bits(proxy[i].af) };
 		if (wg_prefix_map_builder_add(b, &px, (uintptr_t)&pm->targets[i]) == -ENOMEM)

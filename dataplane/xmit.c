@@ -23,7 +23,8 @@ void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason why)
 		return;
 	}
 	dp_count(w, why == DP_PUNT_HANDSHAKE ? WG_CNT_HANDSHAKE_PUNTED :
-		    why == DP_PUNT_DNS ? WG_CNT_DNS_PUNTED : WG_CNT_ARP_ND_PUNTED);
+		    why == DP_PUNT_DNS ? WG_CNT_DNS_PUNTED :
+		    why == DP_PUNT_FZ_CONTROL ? WG_CNT_FZ_CONTROL_PUNTED : WG_CNT_ARP_ND_PUNTED);
 }
 
 void dp_raise_event(struct dp_worker *w, const struct dp_event *ev)

@@ -87,6 +87,8 @@ int wg_dns_name_norm(const char *name, char out[WG_DNS_NAME_LEN])
 			return -EINVAL;
 		out[i] = ch;
 	}
+	if (!label)
+		return -EINVAL;	/* "a.." : the last label is empty */
 	out[len] = '\0';
 	return 0;
 }

@@ -11,6 +11,9 @@
  *     prohibited (3/13), nothing leaves;
  *   a TCP RST ends the flow at once;
  *   each step moves exactly its counter;
+ *   (plain mode) a client's own proxy address (Firezone AssignedIps) wins
+ *     over the global map for it; its in-tunnel control packet from :: is
+ *     punted with its slot, one with hop limit 1 refused as a spoof;
  * with "masq", the same through a masquerading lan port (translated twice),
  * ping to a CIDR resource with its echo id remapped, and an answer to the
  * port address matching no flow still "not for us"; "two" / "twomasq": both
@@ -27,6 +30,7 @@
 #include "dataplane/dp.h"
 #include "dataplane/nat.h"
 #include "dataplane/worker.h"
+#include "lib/fz/ctlmsg.h"
 #include "lib/nat/table.h"
 #include "lib/policy/policy.h"
 #include "tests/common/ip_build.h"
@@ -123,17 +127,24 @@ static bool addr_is(const uint8_t *p, int off, const char *want)
 
 /* Client 0 may reach the resource's network and the proxy range, nothing
  * else; proxy 100.96.0.1 leads to two addresses, 100.96.0.2 to none. */
-static void setup(void)
+static void global_proxies(struct wg_ipaddr proxy[2], struct dp_proxy_target tg[2])
 {
-	hx_grant_proxy_range(&hx);
-
-	struct wg_ipaddr proxy[2];
-	struct dp_proxy_target tg[2] = { { .n = 2 }, { .n = 0 } };
+	memset(tg, 0, 2 * sizeof(*tg));
+	tg[0].n = 2;
 	wg_ipaddr_parse("100.96.0.1", &proxy[0]);
 	wg_ipaddr_parse("100.96.0.2", &proxy[1]);
 	wg_ipaddr_parse("198.51.100.2", &tg[0].real[0]);
 	wg_ipaddr_parse("198.51.100.3", &tg[0].real[1]);
-	if (dp_proxies_publish(proxy, tg, 2))
+}
+
+static void setup(void)
+{
+	struct wg_ipaddr proxy[2];
+	struct dp_proxy_target tg[2];
+
+	hx_grant_proxy_range(&hx);
+	global_proxies(proxy, tg);
+	if (dp_proxies_publish(proxy, tg, 2, NULL, 0, NULL, 0))
 		abort();
 }
 
@@ -234,6 +245,64 @@ static void proxy_paths(const char *client)
 	      n >= 28 && out[20] == 3 && out[21] == 13 && hx_counter(WG_CNT_NAT_OUT) == 5);
 }
 
+/* A client's own proxy addresses (Firezone AssignedIps) win over the
+ * global map for that client alone; and the worker punts a client's
+ * in-tunnel control packet (source ::) with its slot, before the source
+ * check, while one a byte off that shape is an ordinary spoof. */
+static void client_proxies(const char *client)
+{
+	uint8_t p[600], out[1500];
+	size_t len, n;
+	uint64_t out0 = hx_counter(WG_CNT_NAT_OUT);
+	uint64_t unres0 = hx_counter(WG_CNT_REFUSED_PROXY_UNRESOLVED);
+
+	/* Global: 100.96.0.1 -> .2/.3, 100.96.0.2 -> nothing. Client 0 (and
+	 * a slot no client has) chose 100.96.0.2 for a name at .2. */
+	struct wg_ipaddr proxy[2];
+	struct dp_proxy_target tg[2], ctg[1] = { { .n = 1 } };
+	struct dp_proxy_client cl[2] = { { .slot = hx.clients[0].peer->slot + 1, .target = 0 },
+					 { .slot = hx.clients[0].peer->slot, .target = 0 } };
+	global_proxies(proxy, tg);
+	wg_ipaddr_parse("198.51.100.2", &ctg[0].real[0]);
+	cl[0].proxy = cl[1].proxy = proxy[1];
+	if (dp_proxies_publish(proxy, tg, 2, cl, 2, ctg, 1))
+		abort();
+	len = tst_ip_build(p, false, 17, client, "100.96.0.2", 42000, 53, 0, 10);
+	from_client(p, len);
+	n = lan_out(out, sizeof(out));
+	check("the client's own proxy address leads where it chose, not the global one",
+	      n == len && addr_is(out, 16, "198.51.100.2") &&
+	      hx_counter(WG_CNT_NAT_OUT) == out0 + 1 &&
+	      hx_counter(WG_CNT_REFUSED_PROXY_UNRESOLVED) == unres0);
+
+	uint8_t c[200];
+	len = wg_fz_build_status(c, sizeof(c), "r", "a.b", true);
+	uint64_t punted0 = hx_counter(WG_CNT_FZ_CONTROL_PUNTED);
+	from_client(c, len);
+	/* Earlier frames held for ARP wait in the same ring: skip them. */
+	struct rte_mbuf *m = NULL, *x = NULL;
+	while (rte_ring_dequeue(dp.punt_ring, (void **)&x) == 0) {
+		if (!m && dp_priv(x)->punt_reason == DP_PUNT_FZ_CONTROL)
+			m = x;
+		else
+			rte_pktmbuf_free(x);
+	}
+	check("a control packet from :: is punted with the client's slot",
+	      m && dp_priv(m)->peer_slot == hx.clients[0].peer->slot && m->data_len == len &&
+	      !memcmp(rte_pktmbuf_mtod(m, uint8_t *), c, len) &&
+	      hx_counter(WG_CNT_FZ_CONTROL_PUNTED) == punted0 + 1);
+	if (m)
+		rte_pktmbuf_free(m);
+	uint64_t spoof0 = hx_counter(WG_CNT_DROP_BAD_INNER_SOURCE);
+	c[7] = 1;	/* hop limit 1: not the control shape */
+	from_client(c, len);
+	check("... with hop limit 1 it is not: refused as a spoofed source, not punted",
+	      hx_counter(WG_CNT_DROP_BAD_INNER_SOURCE) == spoof0 + 1 &&
+	      hx_counter(WG_CNT_FZ_CONTROL_PUNTED) == punted0 + 1 &&
+	      rte_ring_count(dp.punt_ring) == 0);
+	tunnel_out(out, sizeof(out));
+}
+
 /* The same through a masquerading lan port: destination, then source
  * translated, and both back. */
 static void masq_paths(const char *client)
@@ -317,6 +386,8 @@ int main(int argc, char **argv)
 		masq_paths(client);
 	else
 		proxy_paths(client);
+	if (!strcmp(mode, "proxy"))
+		client_proxies(client);
 	if (two)
 		/* The three answers of each mode (an answer, an ICMP error,
 		 * and a RST or an echo reply); the rest needs no hand-off. */

@@ -35,6 +35,7 @@ static void names(void **state)
 	assert_int_equal(wg_dns_name_norm(".", out), -EINVAL);
 	assert_int_equal(wg_dns_name_norm("a..b", out), -EINVAL);
 	assert_int_equal(wg_dns_name_norm(".a", out), -EINVAL);
+	assert_int_equal(wg_dns_name_norm("a..", out), -EINVAL);	/* empty last label */
 	assert_int_equal(wg_dns_name_norm("a b", out), -EINVAL);
 	assert_int_equal(wg_dns_name_norm("*.a", out), -EINVAL);
 	memset(long_label, 'a', 64);
