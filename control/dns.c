@@ -49,6 +49,14 @@ void ctl_dns_set_observer(ctl_dns_observer_fn fn)
 	observer = fn;
 }
 
+/* Whether answers keep their TTL (the dns-ttl-resolution flag); NULL: yes. */
+static ctl_dns_ttl_fn honour_ttl;
+
+void ctl_dns_set_ttl_policy(ctl_dns_ttl_fn fn)
+{
+	honour_ttl = fn;
+}
+
 static void observe(const struct wg_dns_entry *e, int rcode, uint64_t sent_ns, uint64_t now)
 {
 	if (observer)
@@ -230,6 +238,8 @@ static void complete(struct wg_dns_entry *e, enum wg_dns_status st, const struct
 		s->q = NULL;
 	}
 	s->fail = fail;
+	if (st == WG_DNS_OK && honour_ttl && !honour_ttl())
+		ttl = CTL_DNS_FIXED_TTL;	/* the flag is read at each store */
 	if (wg_dns_entry_answer(e, st, v, n, ttl, now) && D.on_change)
 		D.on_change(e);
 	deliver(e, fail, now);

@@ -1,6 +1,6 @@
 /* Name resolution on the control core with c-ares, never blocking: A and
- * AAAA looked up separately, answers cached with each record's TTL
- * (lib/dns/cache.h has the rules: clamping, negative answers, stale on
+ * AAAA looked up separately, answers cached with each record's TTL, or
+ * CTL_DNS_FIXED_TTL while the TTL policy says so (lib/dns/cache.h has the rules: clamping, negative answers, stale on
  * failure, refresh while in use), at most CTL_DNS_MAX_INFLIGHT lookups
  * out (the rest wait in a FIFO), each given up after CTL_DNS_TIMEOUT_MS.
  * Upstream servers: WGATE_DNS_SERVERS, else /etc/resolv.conf.
@@ -13,6 +13,7 @@
 #ifndef WGATE_CONTROL_DNS_H
 #define WGATE_CONTROL_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,9 @@
 #define CTL_DNS_MAX_INFLIGHT	1000
 #define CTL_DNS_TIMEOUT_MS	10000
 #define CTL_DNS_MAX_ENTRIES	65536
+/* s: how long every positive answer is kept while TTL-honouring resolution
+ * (the dns-ttl-resolution flag) is off, whatever the records say. */
+#define CTL_DNS_FIXED_TTL	30
 
 struct wg_dns_entry;
 
@@ -83,6 +87,12 @@ void ctl_dns_on_change(ctl_dns_change_fn fn);
  * The gateway hands it to the OTLP dns.lookup.duration histogram. */
 typedef void (*ctl_dns_observer_fn)(int qtype, int rcode, double seconds);
 void ctl_dns_set_observer(ctl_dns_observer_fn fn);
+
+/* Asked each time an answer is stored (a lookup or a refresh ends): true,
+ * keep it for its records' TTL; false, for CTL_DNS_FIXED_TTL. The gateway
+ * hands it the dns-ttl-resolution flag; none set (tests): the TTL. */
+typedef bool (*ctl_dns_ttl_fn)(void);
+void ctl_dns_set_ttl_policy(ctl_dns_ttl_fn honour_ttl);
 
 /* Forwards a raw DNS query (the DNS stub's, for names that are not
  * resources) to the upstream servers; cb gets 0 and the raw answer (its

@@ -56,6 +56,12 @@ static void on_signal(int sig)
 		ctl_stop = 1;
 }
 
+/* control/dns.c asks at each stored answer: flag off, the fixed 30 s cache. */
+static bool dns_ttl_resolution(void)
+{
+	return ctl_flag_value(WG_FLAG_DNS_TTL_RESOLUTION);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wgate [-c FILE] [--check] [--version] [-- EAL args]\n"
@@ -195,6 +201,7 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	ctl_dns_set_observer(ctl_metrics_dns_observe);
+	ctl_dns_set_ttl_policy(dns_ttl_resolution);
 	ctl_proxy_init();
 	ctl_timers_init();
 	if (ctl_handshake_init()) {

@@ -11,8 +11,12 @@
  *     (control/dns.c) and the answer relayed with C's id; no answer within
  *     CTL_STUB_FORWARD_MS: SERVFAIL.
  * Answers leave from the tunnel address C asked, sealed by the control
- * core itself (ctl_send_inner). UDP only: a query over TCP is not punted
- * (the worker drops it as not for a resource). */
+ * core itself (ctl_send_inner): over UDP cut to the tunnel MTU with TC set
+ * when larger, over TCP (stub_tcp.c, which reads the queries of a
+ * connection and hands them here) whole, up to 64 KiB. A forwarded query
+ * whose upstream UDP answer has TC set is asked again over TCP by c-ares
+ * itself (it does so unless ARES_FLAG_IGNTC), so what is relayed is
+ * complete. */
 #include "control/stub.h"
 
 #include <errno.h>
@@ -29,21 +33,26 @@
 #include "control/peers.h"
 #include "control/policy.h"
 #include "control/proxy.h"
+#include "control/stub_tcp.h"
 #include "dataplane/dp.h"
 #include "lib/config/config.h"
 #include "lib/dns/msg.h"
+#include "lib/dns/stream.h"
 #include "lib/net/cksum.h"
 #include "lib/net/prefix_map.h"
+#include "lib/net/tcp_seg.h"
 #include "lib/util/log.h"
 
-#define MAX_QUERY 512
+#define MAX_QUERY WG_DNS_STREAM_MSG
 
 /* A query being worked on: who asked, from where to where, and the query
  * itself (its question is copied into the answer). */
 struct pending {
 	uint32_t slot;			/* the client's peer slot */
 	struct wg_ipaddr client, us;	/* client address; the tunnel address asked */
-	uint16_t client_port;
+	uint16_t client_port;		/* UDP */
+	bool tcp;			/* asked over TCP: answered through tcp_ref */
+	struct ctl_stub_tcp_ref tcp_ref;
 	uint16_t len;
 	uint8_t query[MAX_QUERY];
 	struct wg_dns_query q;
@@ -69,15 +78,20 @@ static void unlink_pending(struct pending *p)
 		p->next->prev = p->prev;
 }
 
-/* Wraps the DNS message in UDP/IP from us:53 to the client and seals it. */
+/* Sends the DNS message (its id made the client's) back the way the query
+ * came: over TCP whole; over UDP from us:53 to the client, sealed. */
 static void reply(struct pending *p, const uint8_t *msg, size_t len, uint64_t now)
 {
 	uint8_t pkt[1500];
-	bool v4 = p->us.af == WG_AF_INET4;
-	size_t hl = v4 ? 20 : 40, tot = hl + 8 + len;
-	struct ctl_peer *cp = ctl_peer_by_slot(p->slot);
+	size_t hl = p->us.af == WG_AF_INET4 ? 20 : 40, tot = hl + 8 + len;
+	struct ctl_peer *cp;
 	bool cut = false;
 
+	if (p->tcp) {
+		ctl_stub_tcp_answer(p->tcp_ref, p->q.id, msg, len, now);
+		return;
+	}
+	cp = ctl_peer_by_slot(p->slot);
 	if (!cp)
 		return;	/* the client left meanwhile */
 	if (tot > cp->dp->mtu || tot > sizeof(pkt)) {
@@ -87,34 +101,20 @@ static void reply(struct pending *p, const uint8_t *msg, size_t len, uint64_t no
 		tot = hl + 8 + len;
 		cut = true;
 	}
-	memset(pkt, 0, hl + 8);
-	memcpy(pkt + hl + 8, msg, len);
-	if (cut) {
-		pkt[hl + 8 + 2] |= 0x02;
-		memset(pkt + hl + 8 + 6, 0, 6);	/* answer, authority, additional */
-	}
-	if (v4) {
-		pkt[0] = 0x45;
-		wg_wr16(pkt + 2, (uint16_t)tot);
-		pkt[8] = 64;
-		pkt[9] = IPPROTO_UDP;
-		memcpy(pkt + 12, p->us.a, 4);
-		memcpy(pkt + 16, p->client.a, 4);
-		wg_wr16(pkt + 10, wg_cksum_fold(wg_sum16(pkt, 20, 0)));
-	} else {
-		pkt[0] = 0x60;
-		wg_wr16(pkt + 4, (uint16_t)(tot - 40));
-		pkt[6] = IPPROTO_UDP;
-		pkt[7] = 64;
-		memcpy(pkt + 8, p->us.a, 16);
-		memcpy(pkt + 24, p->client.a, 16);
-	}
+	wg_ip_hdr_write(pkt, &p->us, &p->client, IPPROTO_UDP, tot - hl, 0);
 	uint8_t *udp = pkt + hl;
+	memcpy(udp + 8, msg, len);
+	wg_wr16(udp + 8, p->q.id);	/* c-ares used its own id */
+	if (cut) {
+		udp[8 + 2] |= 0x02;
+		memset(udp + 8 + 6, 0, 6);	/* answer, authority, additional */
+	}
 	wg_wr16(udp, 53);
 	wg_wr16(udp + 2, p->client_port);
 	wg_wr16(udp + 4, (uint16_t)(tot - hl));
-	uint64_t acc = wg_sum16(pkt + (v4 ? 12 : 8), v4 ? 8 : 32, 0) + (tot - hl) + IPPROTO_UDP;
-	uint16_t ck = wg_cksum_fold(wg_sum16(udp, tot - hl, acc));
+	wg_wr16(udp + 6, 0);
+	uint16_t ck = wg_cksum_fold(wg_sum16(udp, tot - hl,
+					     wg_ip_pseudo_sum(pkt, IPPROTO_UDP, tot - hl)));
 	wg_wr16(udp + 6, ck ? ck : 0xffff);
 	ctl_send_inner(cp, pkt, tot, now);
 }
@@ -132,14 +132,6 @@ static void answer(struct pending *p, uint8_t rcode, const struct wg_ipaddr *a, 
 	      rcode == WG_DNS_RC_SERVFAIL ? WG_CNT_DNS_SERVFAIL : WG_CNT_DNS_ANSWERED);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* The name resolved (or failed): answer with the proxy address. The proxy
  * map was republished before this runs if the addresses changed. */
 static void on_resolved(void *arg, const struct ctl_dns_answer *a)
@@ -150,9 +142,9 @@ static void on_resolved(void *arg, const struct ctl_dns_answer *a)
 
 	(void)a;
 	if (!ctl_proxy_get(p->q.name, &v4, &v6, &created))
-		answer(p, WG_DNS_RC_NOERROR, p->q.qtype == WG_DNS_T_A ? &v4 : &v6, 1, mono_ns());
+		answer(p, WG_DNS_RC_NOERROR, p->q.qtype == WG_DNS_T_A ? &v4 : &v6, 1, ctl_now_ns());
 	else
-		answer(p, WG_DNS_RC_SERVFAIL, NULL, 0, mono_ns());
+		answer(p, WG_DNS_RC_SERVFAIL, NULL, 0, ctl_now_ns());
 	unlink_pending(p);
 	free(p);
 }
@@ -162,14 +154,11 @@ static void on_forwarded(void *arg, int status, const uint8_t *abuf, size_t alen
 	struct pending *p = arg;
 
 	if (!p->done && status != -ECANCELED) {
-		if (!status && alen >= p->q.qend && alen <= 4096) {
-			/* Larger than the tunnel takes: reply() cuts it. */
-			uint8_t out[4096];
-			memcpy(out, abuf, alen);
-			wg_wr16(out, p->q.id);	/* c-ares used its own id */
-			reply(p, out, alen, mono_ns());
+		if (!status && alen >= p->q.qend && alen <= 65535) {
+			/* Over UDP larger than the tunnel takes: reply() cuts it. */
+			reply(p, abuf, alen, ctl_now_ns());
 		} else {
-			answer(p, WG_DNS_RC_SERVFAIL, NULL, 0, mono_ns());
+			answer(p, WG_DNS_RC_SERVFAIL, NULL, 0, ctl_now_ns());
 		}
 		unlink_pending(p);
 	}
@@ -226,28 +215,27 @@ static bool read_query(struct rte_mbuf *m, struct pending *p)
 	return !wg_dns_query_parse(p->query, len, &p->q);
 }
 
-void ctl_stub_input(struct rte_mbuf *m, uint64_t now)
+/* The peer slot of the client at address a; false: no peer has it. */
+static bool peer_of(const struct wg_ipaddr *a, uint32_t *slot)
 {
-	struct pending *p = calloc(1, sizeof(*p));
 	const struct wg_prefix_map *allowed = atomic_load(&dp.allowed_ips);
 	uintptr_t v;
 
-	if (!p || !read_query(m, p)) {
-		count(WG_CNT_DNS_DROP_BAD_QUERY);
-		goto drop;
-	}
-	rte_pktmbuf_free(m);
-	m = NULL;
-	if (!wg_prefix_map_lookup(allowed, &p->client, &v)) {
+	if (!wg_prefix_map_lookup(allowed, a, &v) ||
+	    !ctl_peer_by_slot(((struct dp_peer *)v)->slot)) {
 		count(WG_CNT_DNS_DROP_NO_PEER);
-		goto drop;
+		return false;
 	}
-	p->slot = ((struct dp_peer *)v)->slot;
+	*slot = ((struct dp_peer *)v)->slot;
+	return true;
+}
+
+/* Answers the parsed query p (slot, addresses, transport set): now, or
+ * later from a callback. Owns p. */
+static void dispatch(struct pending *p, uint64_t now)
+{
 	struct ctl_peer *cp = ctl_peer_by_slot(p->slot);
-	if (!cp) {
-		count(WG_CNT_DNS_DROP_NO_PEER);
-		goto drop;
-	}
+
 	p->next = live;
 	if (live)
 		live->prev = p;
@@ -281,7 +269,7 @@ void ctl_stub_input(struct rte_mbuf *m, uint64_t now)
 		answer(p, WG_DNS_RC_REFUSED, NULL, 0, now);
 		break;
 	default:
-		p->deadline_ns = mono_ns() + CTL_STUB_FORWARD_MS * 1000000ULL;
+		p->deadline_ns = ctl_now_ns() + CTL_STUB_FORWARD_MS * 1000000ULL;
 		if (!ctl_dns_send_raw(p->query, p->len, on_forwarded, p)) {
 			count(WG_CNT_DNS_FORWARDED);
 			return;	/* relayed in on_forwarded */
@@ -290,22 +278,75 @@ void ctl_stub_input(struct rte_mbuf *m, uint64_t now)
 	}
 	unlink_pending(p);
 	free(p);
-	return;
-drop:
-	free(p);
-	if (m)
+}
+
+void ctl_stub_input(struct rte_mbuf *m, uint64_t now)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct pending *p;
+
+	if ((ip[0] >> 4 == 4 ? ip[9] : ip[6]) == IPPROTO_TCP) {
+		struct wg_ipaddr client;
+		uint32_t slot;
+		if (ip[0] >> 4 == 4)
+			wg_ipaddr_from_v4(&client, ip + 12);
+		else
+			wg_ipaddr_from_v6(&client, ip + 8);
+		if (peer_of(&client, &slot))
+			ctl_stub_tcp_input(ip, m->data_len, slot, now);
 		rte_pktmbuf_free(m);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || !read_query(m, p)) {
+		count(WG_CNT_DNS_DROP_BAD_QUERY);
+		free(p);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	if (!peer_of(&p->client, &p->slot)) {
+		free(p);
+		return;
+	}
+	dispatch(p, now);
+}
+
+int ctl_stub_query_tcp(uint32_t slot, const struct wg_ipaddr *client,
+		       const struct wg_ipaddr *us, struct ctl_stub_tcp_ref ref,
+		       const uint8_t *msg, size_t len, uint64_t now)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!ctl_peer_by_slot(slot)) {
+		count(WG_CNT_DNS_DROP_NO_PEER);
+		free(p);
+		return -ENOENT;
+	}
+	if (!p || len > MAX_QUERY || (memcpy(p->query, msg, len),
+				      wg_dns_query_parse(p->query, len, &p->q))) {
+		count(WG_CNT_DNS_DROP_BAD_QUERY);
+		free(p);
+		return -EINVAL;
+	}
+	p->len = (uint16_t)len;
+	p->slot = slot;
+	p->client = *client;
+	p->us = *us;
+	p->tcp = true;
+	p->tcp_ref = ref;
+	dispatch(p, now);
+	return 0;
 }
 
 unsigned int ctl_stub_poll(uint64_t now)
 {
 	unsigned int n = 0;
-	uint64_t mono = mono_ns();
 
-	(void)now;
+	n += ctl_stub_tcp_poll(now);
 	for (struct pending *p = live, *next; p; p = next) {
 		next = p->next;
-		if (!p->deadline_ns || p->done || mono < p->deadline_ns)
+		if (!p->deadline_ns || p->done || now < p->deadline_ns)
 			continue;
 		/* Forwarded and unanswered: SERVFAIL now; c-ares' late
 		 * callback only frees it. */
@@ -319,6 +360,7 @@ unsigned int ctl_stub_poll(uint64_t now)
 
 void ctl_stub_free(void)
 {
+	ctl_stub_tcp_free();
 	/* Lookups' waiters are cancelled; forwarded ones are freed by
 	 * c-ares' ECANCELED callback from ctl_dns_free. */
 	for (struct pending *p = live, *next; p; p = next) {

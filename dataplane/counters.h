@@ -110,6 +110,19 @@
 	_(DNS_SERVFAIL,		"dns_stub_servfail")			\
 	_(DNS_DROP_BAD_QUERY,	"dns_stub_drop_bad_query")		\
 	_(DNS_DROP_NO_PEER,	"dns_stub_drop_no_peer")		\
+	/* the stub's TCP responder (control/stub_tcp.c) */		\
+	_(DNS_TCP_ACCEPTED,	"dns_stub_tcp_accepted")		\
+	_(DNS_TCP_QUERIES,	"dns_stub_tcp_queries")			\
+	_(DNS_TCP_CLOSED,	"dns_stub_tcp_closed")			\
+	_(DNS_TCP_IDLE_CLOSED,	"dns_stub_tcp_idle_closed")		\
+	_(DNS_TCP_RETRANSMITS,	"dns_stub_tcp_retransmits")		\
+	_(DNS_TCP_RESET_BY_CLIENT, "dns_stub_tcp_reset_by_client")	\
+	_(DNS_TCP_RST_TABLE_FULL, "dns_stub_tcp_rst_table_full")	\
+	_(DNS_TCP_RST_UNKNOWN,	"dns_stub_tcp_rst_unknown_segment")	\
+	_(DNS_TCP_RST_OVERSIZE,	"dns_stub_tcp_rst_oversize")		\
+	_(DNS_TCP_RST_GAVE_UP,	"dns_stub_tcp_rst_gave_up")		\
+	_(DNS_TCP_DROP_BAD_SEGMENT, "dns_stub_tcp_drop_bad_segment")	\
+	_(DNS_TCP_DROP_OUT_OF_ORDER, "dns_stub_tcp_drop_out_of_order")	\
 	/* handshakes, counted by the control core */			\
 	_(HS_INITIATION_RX,	"handshake_initiation_rx")		\
 	_(HS_RESPONSE_RX,	"handshake_response_rx")		\

@@ -221,7 +221,7 @@ enum dp_punt_reason {
 	DP_PUNT_ARP,
 	DP_PUNT_ND,
 	DP_PUNT_NEIGH_MISS,	/* a ready inner or outer packet awaiting ARP/ND */
-	DP_PUNT_DNS,		/* a client's UDP to port 53 of a tunnel address (inner IP) */
+	DP_PUNT_DNS,		/* a client's UDP or TCP to port 53 of a tunnel address (inner IP) */
 	DP_PUNT_FZ_CONTROL,	/* a Firezone in-tunnel control packet (inner IPv6, lib/fz);
 				 * its source is ::, so the sender is in peer_slot */
 };

@@ -54,13 +54,14 @@ bool dp_icmp_echo_turn(struct rte_mbuf *m)
 	return true;
 }
 
-/* UDP to port 53 (IPv6: right after the fixed header). */
+/* UDP or TCP to port 53 (IPv6: right after the fixed header), not a
+ * fragment: the stub's queries (UDP) and connections (TCP). */
 static bool is_dns(const uint8_t *p, uint32_t len)
 {
 	uint32_t off = (p[0] >> 4) == 4 ? (uint32_t)(p[0] & 0xf) * 4 : 40;
 	uint8_t proto = (p[0] >> 4) == 4 ? p[9] : p[6];
 
-	if (proto != IPPROTO_UDP || len < off + 8)
+	if (proto == IPPROTO_UDP ? len < off + 8 : proto != IPPROTO_TCP || len < off + 20)
 		return false;
 	if ((p[0] >> 4) == 4 && (p[6] & 0x3f) | p[7])
 		return false;	/* a fragment */

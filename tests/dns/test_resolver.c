@@ -3,7 +3,10 @@
  * a changed record seen only after the TTL, refresh while in use and drop
  * when idle, NXDOMAIN and no-data empty, a silent server timing out, a bad
  * server list refused, and 1,500 names asked at once with never more than
- * 1,000 out. Skipped (77) when dnsmasq is not installed. No root needed. */
+ * 1,000 out; with the TTL policy off (dns-ttl-resolution) the fixed 30 s;
+ * a forwarded query whose UDP answer is truncated comes back whole (c-ares
+ * retries over TCP). Skipped (77) when dnsmasq is not installed. No root
+ * needed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -128,6 +131,13 @@ static int setup(void **state)
 	snprintf(portarg, sizeof(portarg), "--port=%u", port);
 	snprintf(hostsarg, sizeof(hostsarg), "--addn-hosts=%s", hosts);
 	snprintf(ttlarg, sizeof(ttlarg), "--local-ttl=%d", TTL);
+	/* big.test: eight 250-byte TXT records, ~2 KB: over UDP cut (TC). */
+	static char txt[8][300];
+	for (int i = 0; i < 8; i++) {
+		int n = snprintf(txt[i], sizeof(txt[i]), "--txt-record=big.test,%d", i);
+		memset(txt[i] + n, 'x', 249);
+		txt[i][n + 249] = 0;
+	}
 	dnsmasq_pid = fork();
 	if (dnsmasq_pid == 0) {
 		/* Dies with the test, even when a failed assertion (or a
@@ -136,7 +146,8 @@ static int setup(void **state)
 		execlp("dnsmasq", "dnsmasq", "-k", "--conf-file=/dev/null", portarg,
 		       "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv",
 		       "--no-hosts", hostsarg, ttlarg, "--local=/test/", "--pid-file=",
-		       "--cache-size=0", "--log-facility=/dev/null", (char *)NULL);
+		       "--cache-size=0", "--log-facility=/dev/null", txt[0], txt[1], txt[2],
+		       txt[3], txt[4], txt[5], txt[6], txt[7], (char *)NULL);
 		_exit(127);
 	}
 	snprintf(servers, sizeof(servers), "127.0.0.1:%u", port);
@@ -221,6 +232,83 @@ static void a_and_aaaa_with_ttl(void **state)
 	assert_true(seen.s[0] > 0 && seen.s[0] < 10);
 	assert_int_equal(ctl_dns_lookup("bad name", AF_INET, on_answer, &again), -EINVAL);
 	assert_int_equal(ctl_dns_lookup("app.test", AF_UNIX, on_answer, &again), -EINVAL);
+	ctl_dns_free();
+}
+
+/* The dns-ttl-resolution flag off: every positive answer is kept for the
+ * fixed 30 s, read when the answer is stored; negative answers keep their
+ * own lifetime. */
+static bool ttl_flag;
+static bool ttl_policy(void)
+{
+	return ttl_flag;
+}
+
+static void fixed_ttl_when_flag_off(void **state)
+{
+	int rc;
+	(void)state;
+	assert_int_equal(ctl_dns_init(servers, NULL), 0);
+	ctl_dns_set_ttl_policy(ttl_policy);
+	ttl_flag = false;
+	struct got g = ask("app.test", AF_INET, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.status, 0);
+	assert_int_equal(g.ttl, CTL_DNS_FIXED_TTL);	/* not the record's TTL */
+	/* past the record's TTL: still from the cache */
+	pump(TTL * 1000 + 600, NULL, NULL);
+	g = ask("app.test", AF_INET, &rc);
+	assert_int_equal(rc, 1);
+	assert_true(g.ttl <= CTL_DNS_FIXED_TTL - TTL && g.ttl >= CTL_DNS_FIXED_TTL - TTL - 2);
+	struct got nx = ask("nope.test", AF_INET, &rc);
+	assert_int_equal(nx.status, -ENOENT);		/* negative: not 30 s */
+	/* flag on: the next stored answer keeps its TTL */
+	ttl_flag = true;
+	g = ask("app.test", AF_INET6, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(g.ttl, TTL);
+	g = ask("app.test", AF_INET, &rc);	/* stored while off: unchanged */
+	assert_int_equal(rc, 1);
+	assert_true(g.ttl > TTL);
+	ctl_dns_set_ttl_policy(NULL);
+	ctl_dns_free();
+}
+
+/* A forwarded query (the stub's path) whose UDP answer comes back with TC:
+ * c-ares asks again over TCP by itself, so the answer relayed is whole. */
+static struct { int calls, status; size_t len; uint8_t msg[4096]; } raw;
+
+static void on_raw(void *arg, int status, const uint8_t *abuf, size_t alen)
+{
+	(void)arg;
+	raw.calls++;
+	raw.status = status;
+	raw.len = alen;
+	if (!status && alen <= sizeof(raw.msg))
+		memcpy(raw.msg, abuf, alen);
+}
+
+static bool raw_done(void *arg)
+{
+	(void)arg;
+	return raw.calls > 0;
+}
+
+static void forwarded_truncated_retried_over_tcp(void **state)
+{
+	/* id 0x0707, RD, one question: big.test TXT IN; no EDNS (512 bytes) */
+	static const uint8_t q[] = { 0x07, 0x07, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+				     3, 'b', 'i', 'g', 4, 't', 'e', 's', 't', 0, 0, 16, 0, 1 };
+	(void)state;
+	assert_int_equal(ctl_dns_init(servers, NULL), 0);
+	memset(&raw, 0, sizeof(raw));
+	assert_int_equal(ctl_dns_send_raw(q, sizeof(q), on_raw, NULL), 0);
+	pump(5000, raw_done, NULL);
+	assert_int_equal(raw.calls, 1);
+	assert_int_equal(raw.status, 0);
+	assert_true(raw.len > 2000);			/* all of it, not 512 bytes */
+	assert_int_equal(raw.msg[2] & 0x02, 0);		/* TC clear */
+	assert_int_equal(raw.msg[6] << 8 | raw.msg[7], 8);	/* eight answers */
 	ctl_dns_free();
 }
 
@@ -380,6 +468,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_and_aaaa_with_ttl),
 		cmocka_unit_test(empty_answers),
+		cmocka_unit_test(fixed_ttl_when_flag_off),
+		cmocka_unit_test(forwarded_truncated_retried_over_tcp),
 		cmocka_unit_test(change_after_ttl_refresh_and_drop),
 		cmocka_unit_test(silent_server_times_out),
 		cmocka_unit_test(many_at_once_bounded),
