@@ -106,8 +106,10 @@ gw_counters_snap dns_stub_tcp_rst_table_full
 out=$(probe fill "$GW_TUN4" 1030)
 check_eq "1,030 connections at once: 1,024 accepted, 6 refused with a RST" \
 	"$out" "connected=1024 refused=6 other=0"
-check_eq "... counted dns_stub_tcp_rst_table_full" \
-	"$(gw_counter_grew dns_stub_tcp_rst_table_full)" 6
+# At least one RST per refused connection: a loaded machine may answer a
+# SYN after the client's kernel has sent it again, and each copy is refused.
+check "... counted dns_stub_tcp_rst_table_full (one or more per refused connection)" \
+	gw_counter_grew_ge dns_stub_tcp_rst_table_full 6
 check_eq "... and after they close, a new connection is served" \
 	"$(tcp +short plain.example A)" "192.0.2.77"
 
