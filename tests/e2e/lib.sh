@@ -778,6 +778,18 @@ e2e_exit() {
 	exit "$rc"
 }
 
+# ---------------------------------------------------------------- DNS
+
+# e2e_dns_link: a management link gateway <-> resource namespace for DNS
+# only (10.99.0.1 <-> E2E_DNS_ADDR=10.99.0.2), the way the gateway reaches
+# its upstream resolver (WGATE_DNS_SERVERS) without its DPDK ports.
+E2E_DNS_ADDR=10.99.0.2
+e2e_dns_link() {
+	ip -n "$NS_GW" link add m0 type veth peer name m1 netns "$NS_RES" || bail "create veth m0"
+	ip -n "$NS_GW" addr add 10.99.0.1/30 dev m0 && ip -n "$NS_GW" link set m0 up
+	ip -n "$NS_RES" addr add "$E2E_DNS_ADDR/30" dev m1 && ip -n "$NS_RES" link set m1 up
+}
+
 # ---------------------------------------------------------------- policy helpers
 
 # probe_py NS ARGS...: tests/e2e/probe.py in namespace NS.

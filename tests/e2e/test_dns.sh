@@ -35,9 +35,7 @@ trap 'rm -rf "/etc/netns/$CNS"; e2e_exit' EXIT
 ip -n "$NS_RES" addr add 198.51.100.3/24 dev eth0
 
 # Management link gateway <-> resource namespace, for DNS only.
-ip -n "$NS_GW" link add m0 type veth peer name m1 netns "$NS_RES" || bail "create veth m0"
-ip -n "$NS_GW" addr add 10.99.0.1/30 dev m0 && ip -n "$NS_GW" link set m0 up
-ip -n "$NS_RES" addr add 10.99.0.2/30 dev m1 && ip -n "$NS_RES" link set m1 up
+e2e_dns_link
 
 write_hosts() {
 	cat >"$E2E_WORK/hosts.tmp" <<-HOSTS
@@ -63,25 +61,7 @@ wait_until 10 in_gw dig +short +time=1 +tries=1 @10.99.0.2 plain.example ||
 	bail "dnsmasq answers on the management link" "$(cat "$E2E_WORK/dnsmasq.out")"
 
 # A web server that answers with the address it was reached at.
-cat >"$E2E_WORK/whoami.py" <<'PY'
-import http.server, socket, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        here = self.connection.getsockname()[0]
-        if here.startswith("::ffff:"):
-            here = here[7:]
-        body = (here + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-class S(http.server.ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-S(("::", int(sys.argv[1])), H).serve_forever()
-PY
-e2e_spawn whoami "$E2E_WORK/whoami.log" "$NS_RES" "$PYTHON" "$E2E_WORK/whoami.py" $WEB_PORT
+e2e_spawn whoami "$E2E_WORK/whoami.log" "$NS_RES" "$PYTHON" "$E2E_DIR/whoami.py" $WEB_PORT
 wait_until 10 in_res curl -sf --max-time 1 "http://198.51.100.3:$WEB_PORT/" ||
 	bail "whoami server starts" "$(cat "$E2E_WORK/whoami.log")"
 
