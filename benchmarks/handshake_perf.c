@@ -280,8 +280,8 @@ static int dp_build(unsigned int n_peers)
  * the mark with placeholders that nothing dequeues until load ends. */
 static int set_under_load(bool on)
 {
-	static void *filler[2 * DP_UNDER_LOAD_FILL];
-	void *out[2 * DP_UNDER_LOAD_FILL];
+	static void *filler[2 * (DP_PUNT_RING_SIZE / 8)];
+	void *out[2 * (DP_PUNT_RING_SIZE / 8)];
 
 	if (on) {
 		for (size_t i = 0; i < RTE_DIM(filler); i++)

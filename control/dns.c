@@ -19,6 +19,7 @@
 
 #include <arpa/nameser.h>
 #include <errno.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -92,6 +93,8 @@ static struct {
 	struct waiter *delivering;	/* list being called back (see cancel) */
 	ctl_dns_change_fn on_change;
 	struct ctl_dns_stats st;
+	uint64_t *full_counter;		/* opts->full_counter */
+	size_t max_entries;
 } D;
 
 static uint64_t now_ns(void)
@@ -175,6 +178,21 @@ static void deliver(struct wg_dns_entry *e, int fail, uint64_t now)
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen);
+
+/* What a failed lookup leaves in use, for its (rate-limited) warning: the
+ * cache keeps the previous answer past its TTL (lib/dns/cache.h). */
+static const char *stale_note(const struct wg_dns_entry *e)
+{
+	static char buf[96];
+
+	if (e->status == WG_DNS_OK && e->n)
+		snprintf(buf, sizeof(buf), "serving the %u previous address(es) until it answers",
+			 e->n);
+	else
+		snprintf(buf, sizeof(buf), "no previous answer to serve; asking again in %u s",
+			 WG_DNS_RETRY);
+	return buf;
+}
 
 static void send_query(struct slot *s, uint64_t now)
 {
@@ -271,8 +289,13 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		D.st.empty++;
 	else
 		D.st.failures++;
-	WG_LOG(DEBUG, "dns", "%s %s: %s, %zu address(es), ttl %u", e->name,
-	       e->af == WG_AF_INET4 ? "A" : "AAAA", ares_strerror(status), n, ttl_s);
+	if (st == WG_DNS_FAILED)
+		WG_LOG(WARN, "dns", "%s %s: upstream failed (%s); %s", e->name,
+		       e->af == WG_AF_INET4 ? "A" : "AAAA", ares_strerror(status),
+		       stale_note(e));
+	else
+		WG_LOG(DEBUG, "dns", "%s %s: %s, %zu address(es), ttl %u", e->name,
+		       e->af == WG_AF_INET4 ? "A" : "AAAA", ares_strerror(status), n, ttl_s);
 	complete(e, st, v, n, ttl_s, st == WG_DNS_FAILED ? -EIO : 0, now);
 	pump(now);
 }
@@ -287,6 +310,17 @@ static struct wg_dns_entry *entry(const char *name, int family, int *err)
 		return NULL;
 	}
 	e = wg_dns_cache_get(D.cache, name, af, err);
+	if (!e && *err == -ENOSPC) {
+		/* Refused, not evicted: every entry is a name someone uses
+		 * (idle ones are dropped at expiry), and losing one would
+		 * black-hole its flows. */
+		D.st.cache_full++;
+		if (D.full_counter)
+			(*D.full_counter)++;
+		WG_LOG(WARN, "dns", "%s: not looked up: the cache holds its bound of %zu"
+		       " entries ([Dataplane] DnsCacheEntries; bound_refused_dns_cache)", name,
+		       D.max_entries);
+	}
 	if (!e || e->user)
 		return e;
 	struct slot *s = calloc(1, sizeof(*s));
@@ -412,8 +446,9 @@ static unsigned int deadlines(uint64_t now)
 		observe(s->e, -1, s->q->sent_ns, now);
 		s->q->e = NULL;		/* c-ares' late answer is ignored */
 		D.st.timeouts++;
-		WG_LOG(DEBUG, "dns", "%s %s: no answer in time", s->e->name,
-		       s->e->af == WG_AF_INET4 ? "A" : "AAAA");
+		WG_LOG(WARN, "dns", "%s %s: no answer from the servers in %llu ms; %s",
+		       s->e->name, s->e->af == WG_AF_INET4 ? "A" : "AAAA",
+		       (unsigned long long)(D.timeout_ns / 1000000), stale_note(s->e));
 		complete(s->e, WG_DNS_FAILED, NULL, 0, 0, -ETIMEDOUT, now);
 		n++;
 	}
@@ -533,6 +568,7 @@ void ctl_dns_get_stats(struct ctl_dns_stats *s)
 	s->inflight = D.inflight;
 	s->queued = D.queue.n;
 	s->entries = D.cache ? wg_dns_cache_count(D.cache) : 0;
+	s->max_entries = D.max_entries;
 }
 
 int ctl_dns_init(const char *servers, const struct ctl_dns_opts *opts)
@@ -544,6 +580,8 @@ int ctl_dns_init(const char *servers, const struct ctl_dns_opts *opts)
 
 	memset(&D, 0, sizeof(D));
 	D.max_inflight = opts && opts->max_inflight ? opts->max_inflight : CTL_DNS_MAX_INFLIGHT;
+	D.full_counter = opts ? opts->full_counter : NULL;
+	D.max_entries = max_entries;
 	D.timeout_ns = (uint64_t)timeout_ms * 1000000ULL;
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
 		return -EIO;

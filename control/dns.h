@@ -48,15 +48,19 @@ typedef void (*ctl_dns_change_fn)(const struct wg_dns_entry *e);
 struct ctl_dns_opts {
 	unsigned int timeout_ms;	/* 0: CTL_DNS_TIMEOUT_MS */
 	unsigned int max_inflight;	/* 0: CTL_DNS_MAX_INFLIGHT */
-	size_t max_entries;		/* 0: CTL_DNS_MAX_ENTRIES */
+	size_t max_entries;		/* 0: CTL_DNS_MAX_ENTRIES ([Dataplane] DnsCacheEntries) */
+	/* Bumped at each lookup or pin refused because the cache is full
+	 * (the gateway's bound_refused_dns_cache counter); NULL: none. */
+	uint64_t *full_counter;
 };
 
 struct ctl_dns_stats {
 	uint64_t lookups;	/* queries sent upstream */
 	uint64_t cache_hits;	/* ctl_dns_lookup answered at once */
 	uint64_t answers, empty, timeouts, failures;
+	uint64_t cache_full;	/* lookups refused: every entry taken (max_entries) */
 	unsigned int inflight, queued, max_inflight_seen;
-	size_t entries;
+	size_t entries, max_entries;	/* in the cache, its bound */
 };
 
 /* servers: WGATE_DNS_SERVERS' value (NULL or "" = /etc/resolv.conf).

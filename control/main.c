@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	ctl.started_unix = (uint64_t)time(NULL);
 
+	ctl.max_grants = cfg->dataplane.max_grants;
 	rc = dp_setup(cfg);
 	if (!rc)
 		rc = ctl_peers_init(cfg);
@@ -197,7 +198,10 @@ int main(int argc, char **argv)
 	}
 	ctl_otlp_init();
 	ctl_analytics_init();
-	rc = ctl_dns_init(getenv("WGATE_DNS_SERVERS"), NULL);
+	rc = ctl_dns_init(getenv("WGATE_DNS_SERVERS"),
+			  &(struct ctl_dns_opts){
+				  .max_entries = cfg->dataplane.dns_cache_entries,
+				  .full_counter = &dp.control_cnt->v[WG_CNT_DNS_CACHE_FULL] });
 	if (rc)
 		goto out;
 	ctl_dns_set_observer(ctl_metrics_dns_observe);

@@ -18,7 +18,7 @@
 #include "lib/otlp/encode.h"
 #include "lib/otlp/hist.h"
 
-#define MAX_METRICS	16
+#define MAX_METRICS	24
 /* Data points of all metrics together: one per counter at most, plus the
  * rings (2 + 2 per worker), the flags and the DNS series. */
 #define MAX_POINTS	(WG_CNT__MAX + 2 + 2 * DP_MAX_WORKERS + 64 + OTLP_HIST_SERIES + 1)
@@ -221,6 +221,9 @@ int ctl_metrics_encode(struct pb_buf *b, const struct otlp_resource *res, uint64
 	m = metric("wgate.icmp.errors", "ICMP errors answering refused packets, by outcome",
 		   "{packet}", OTLP_SUM, true);
 	by_prefix(m, "icmp_error_", "outcome");
+	m = metric("wgate.bounds.refused", "Peers, grants and DNS lookups refused at their"
+		   " [Dataplane] bound, by bound", "{refusal}", OTLP_SUM, true);
+	by_prefix(m, "bound_refused_", "bound");
 	m = metric("wgate.handshakes.completed", "Handshakes that established a session",
 		   "{handshake}", OTLP_SUM, true);
 	point(m, (int64_t)s.cnt[WG_CNT_HS_COMPLETED], NULL, NULL, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "dataplane/rcu.h"
 #include "lib/config/config.h"
 #include "lib/net/prefix_map.h"
+#include "lib/util/idset.h"
 #include "lib/util/log.h"
 #include "lib/wg/messages.h"
 
@@ -89,9 +90,11 @@ static int peer_add(const struct wg_config *cfg, const struct wg_cfg_peer *cp)
 	uint32_t slot;
 	int rc;
 
+	if (ctl.n_peers >= dp.max_peers)
+		return -ENOSPC;
 	for (slot = 0; slot < ctl.n_slots && (ctl.peers[slot] || slot_busy[slot]); slot++)
 		;
-	if (slot == ctl.n_slots)
+	if (slot == ctl.n_slots)	/* more removals than the slack in one grace period */
 		return -ENOSPC;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -145,37 +148,85 @@ static void peer_retire(struct ctl_peer *p)
 	free(p);
 }
 
+/* The peers the last change refused at MaxPeers (ids of their keys): one
+ * still refused at the next change is not counted or logged again. */
+static struct wg_idset refused_last;
+
+struct refusals {
+	uint64_t *ids;	/* this change's, n of cfg->n_peers at most */
+	size_t n;
+};
+
+/* peer_add, with a full table (MaxPeers) a counted refusal rather than an
+ * error: the peers already in keep working, the rest of the change
+ * applies, and the refused one is tried again at the next change. */
+static int peer_add_bounded(const struct wg_config *cfg, const struct wg_cfg_peer *cp,
+			    struct refusals *r)
+{
+	int rc = peer_add(cfg, cp);
+	char key[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	uint64_t id;
+
+	if (rc != -ENOSPC)
+		return rc;
+	id = wg_idset_hash(WG_IDSET_SEED, cp->public_key, sizeof(cp->public_key));
+	r->ids[r->n++] = id;
+	if (wg_idset_has(&refused_last, id))
+		return 0;
+	dp.control_cnt->v[WG_CNT_PEER_REFUSED_MAX]++;
+	sodium_bin2base64(key, sizeof(key), cp->public_key, 32, sodium_base64_VARIANT_ORIGINAL);
+	WG_LOG(WARN, "control", "peer %s refused: [Dataplane] MaxPeers = %u peers are in"
+	       " (bound_refused_max_peers)", key, dp.max_peers);
+	return 0;
+}
+
+static int refusals_begin(struct refusals *r, const struct wg_config *cfg)
+{
+	r->n = 0;
+	r->ids = malloc((cfg->n_peers ? cfg->n_peers : 1) * sizeof(*r->ids));
+	return r->ids ? 0 : -ENOMEM;
+}
+
+/* The change is done: its refusals are the ones the next compares with. */
+static void refusals_end(struct refusals *r)
+{
+	wg_idset_take(&refused_last, r->ids, r->n);
+	r->ids = NULL;
+}
+
 int ctl_peers_init(const struct wg_config *cfg)
 {
 	int rc = wg_noise_local_init(&ctl.local, cfg->iface.private_key);
+	struct refusals r;
 
 	if (rc) {
 		WG_LOG(ERR, "control", "[Interface] PrivateKey is not a usable X25519 key");
 		return rc;
 	}
-	ctl.n_slots = dp.max_peers;
+	ctl.n_slots = dp.peer_slots ? dp.peer_slots : dp.max_peers;
 	ctl.peers = calloc(ctl.n_slots, sizeof(*ctl.peers));
 	slot_busy = calloc(ctl.n_slots, sizeof(*slot_busy));
 	if (!ctl.peers || !slot_busy || ctl_peer_index_init(ctl.n_slots))
 		return -ENOMEM;
-	if (cfg->n_peers > ctl.n_slots)
-		return -E2BIG;
-	for (size_t i = 0; i < cfg->n_peers; i++) {
-		rc = peer_add(cfg, &cfg->peers[i]);
-		if (rc)
-			return rc;
-	}
-	return publish_allowed_ips();
+	if (refusals_begin(&r, cfg))
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_peers && !rc; i++)
+		rc = peer_add_bounded(cfg, &cfg->peers[i], &r);
+	refusals_end(&r);
+	return rc ? rc : publish_allowed_ips();
 }
 
 int ctl_peers_sync(const struct wg_config *cfg)
 {
 	struct ctl_peer **gone = calloc(ctl.slot_hw ? ctl.slot_hw : 1, sizeof(*gone));
 	size_t n_gone = 0;
+	struct refusals r;
 	int rc = 0;
 
-	if (!gone)
+	if (!gone || refusals_begin(&r, cfg)) {
+		free(gone);
 		return -ENOMEM;
+	}
 	/* Peers that left the file go, with their sessions... */
 	for (uint32_t s = 0; s < ctl.slot_hw; s++) {
 		struct ctl_peer *p = ctl.peers[s];
@@ -190,8 +241,9 @@ int ctl_peers_sync(const struct wg_config *cfg)
 	 * new ones arrive. */
 	for (size_t i = 0; i < cfg->n_peers && !rc; i++) {
 		struct ctl_peer *p = ctl_peer_by_key(cfg->peers[i].public_key);
-		rc = p ? peer_update(p, &cfg->peers[i]) : peer_add(cfg, &cfg->peers[i]);
+		rc = p ? peer_update(p, &cfg->peers[i]) : peer_add_bounded(cfg, &cfg->peers[i], &r);
 	}
+	refusals_end(&r);
 	/* The map must stop naming a peer before its grace period starts. */
 	int prc = publish_allowed_ips();
 	if (!prc) {
@@ -225,6 +277,7 @@ void ctl_peers_free(void)
 	ctl_peer_index_free();
 	free(slot_busy);
 	slot_busy = NULL;
+	wg_idset_free(&refused_last);
 	sodium_memzero(&ctl.local, sizeof(ctl.local));
 }
 

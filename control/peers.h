@@ -44,6 +44,11 @@ struct ctl_state {
 	uint32_t n_peers;
 	uint64_t started_unix;
 	bool ready;
+	/* [Dataplane] MaxGrants (0: no bound) and the grants now published
+	 * (control/policy.c). Writer: control lcore; telemetry reads
+	 * n_grants under ctl_lock. */
+	uint32_t max_grants;
+	size_t n_grants;
 	/* The configuration the gateway started with: main's, freed by main. */
 	const struct wg_config *running;
 	/* The peers, resources and grants now applied: the file's, merged
@@ -61,7 +66,9 @@ extern pthread_mutex_t ctl_lock;
 int ctl_peers_init(const struct wg_config *cfg);
 /* SIGHUP: peers missing from cfg are removed, present ones take their new
  * settings without losing their sessions, new ones are added; the
- * allowed-IPs map is republished. 0 or -errno (the state may then be
+ * allowed-IPs map is republished. A new peer that finds every slot taken
+ * ([Dataplane] MaxPeers) is refused: counted (bound_refused_max_peers), a
+ * rate-limited warning, the others applied as usual. 0 or -errno (the state may then be
  * partly updated, never inconsistent). */
 int ctl_peers_sync(const struct wg_config *cfg);
 void ctl_peers_free(void);

@@ -19,6 +19,7 @@
 #include <rte_malloc.h>
 
 #include "control/fz.h"
+#include "control/grant_bound.h"
 #include "control/peers.h"
 #include "control/proxy.h"
 #include "dataplane/rcu.h"
@@ -195,21 +196,31 @@ int ctl_policy_apply(const struct wg_config *cfg)
 	struct wg_pol_grant *grants;
 	int rc = -ENOMEM;
 
-	size_t max_grants = 1;
+	size_t max_grants = 1, n_granted = 0, n_refused = 0, n_new_refused = 0;
+	bool *live = calloc(cfg->n_peers + 1, sizeof(*live));
+	bool *keep = calloc(cfg->n_access + 1, sizeof(*keep));
 
 	for (size_t a = 0; g && a < cfg->n_access; a++)
 		max_grants += 1 + g->extra_n[cfg->access[a].resource_idx] + g->acc_n[a];
 	tables = calloc(cfg->n_peers ? cfg->n_peers : 1, sizeof(*tables));
 	grants = calloc(max_grants, sizeof(*grants));
-	if (!g || !tables || !grants)
+	if (!g || !tables || !grants || !live || !keep)
+		goto out;
+	/* A peer refused at MaxPeers holds no grant either; past MaxGrants
+	 * the grants published before stay and new ones are refused. */
+	for (size_t p = 0; p < cfg->n_peers; p++)
+		live[p] = ctl_peer_by_key(cfg->peers[p].public_key) != NULL;
+	if (ctl_grant_bound_select(cfg, live, ctl.max_grants, keep, &n_refused, &n_new_refused))
 		goto out;
 	/* Build everything first: a failure leaves the old state whole. */
 	for (size_t p = 0; p < cfg->n_peers; p++) {
 		size_t n = 0;
+
 		for (size_t a = 0; a < cfg->n_access; a++) {
 			const struct wg_cfg_access *ac = &cfg->access[a];
-			if ((size_t)ac->peer_idx != p)
+			if ((size_t)ac->peer_idx != p || !keep[a])
 				continue;
+			n_granted++;
 			grants[n++] = (struct wg_pol_grant){
 				.res = &g->res[ac->resource_idx],
 				.expires = expiry_ns(ac->expires),
@@ -236,7 +247,7 @@ int ctl_policy_apply(const struct wg_config *cfg)
 		struct ctl_peer *cp = ctl_peer_by_key(cfg->peers[p].public_key);
 		struct wg_pol_table *old;
 
-		if (!cp) {	/* not a live peer (cannot happen after a full apply) */
+		if (!cp) {	/* not a live peer (refused at MaxPeers) */
 			wg_pol_table_free(tables[p]);
 			tables[p] = NULL;
 			continue;
@@ -251,8 +262,16 @@ int ctl_policy_apply(const struct wg_config *cfg)
 		dp_rcu_defer(current, generation_free);
 	current = g;
 	g = NULL;
+	ctl_grant_bound_commit();
+	ctl.n_grants = n_granted;
+	if (n_new_refused) {
+		dp.control_cnt->v[WG_CNT_GRANT_REFUSED_MAX] += n_new_refused;
+		WG_LOG(WARN, "policy", "%zu grant(s) refused, %zu of them new: [Dataplane]"
+		       " MaxGrants = %u grants are published (bound_refused_max_grants)",
+		       n_refused, n_new_refused, ctl.max_grants);
+	}
 	WG_LOG(INFO, "policy", "%zu resource(s), %zu grant(s) for %zu peer(s) published",
-	       cfg->n_resources, cfg->n_access, cfg->n_peers);
+	       cfg->n_resources, n_granted, cfg->n_peers);
 	rc = 0;
 	if (pruned)
 		ctl_proxy_publish();
@@ -262,12 +281,15 @@ out:
 			wg_pol_table_free(tables[p]);
 	free(tables);
 	free(grants);
+	free(live);
+	free(keep);
 	generation_free(g);
 	return rc;
 }
 
 void ctl_policy_free(void)
 {
+	ctl_grant_bound_free();
 	generation_free(current);
 	current = NULL;
 }

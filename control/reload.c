@@ -24,6 +24,16 @@ static bool needs_restart(const struct wg_config *a, const struct wg_config *b)
 	    a->dataplane.memory_mb != b->dataplane.memory_mb ||
 	    a->dataplane.idle_poll != b->dataplane.idle_poll || a->n_ports != b->n_ports)
 		return true;
+	/* The bounds size tables and rings allocated at start. */
+	if (a->dataplane.max_peers != b->dataplane.max_peers ||
+	    a->dataplane.max_grants != b->dataplane.max_grants ||
+	    a->dataplane.nat_entries != b->dataplane.nat_entries ||
+	    a->dataplane.dns_cache_entries != b->dataplane.dns_cache_entries ||
+	    a->dataplane.punt_ring != b->dataplane.punt_ring ||
+	    a->dataplane.event_ring != b->dataplane.event_ring ||
+	    a->dataplane.tx_ring != b->dataplane.tx_ring ||
+	    a->dataplane.handoff_ring != b->dataplane.handoff_ring)
+		return true;
 	for (size_t i = 0; i < a->n_ports; i++) {
 		const struct wg_cfg_port *x = &a->ports[i], *y = &b->ports[i];
 		if (strcmp(x->name, y->name) || strcmp(x->device, y->device) ||

@@ -169,6 +169,8 @@ int ctl_telemetry_init(void)
 	if (!rc)
 		rc = ctl_telemetry_policy_init();
 	if (!rc)
+		rc = ctl_telemetry_bounds_init();
+	if (!rc)
 		rc = ctl_telemetry_flags_init();
 	if (!rc)
 		rc = ctl_otlp_telemetry_init();

@@ -10,6 +10,10 @@ int ctl_telemetry_policy_init(void);
 /* Registers /wgate/flags and /wgate/flag (telemetry_flags.c). */
 int ctl_telemetry_flags_init(void);
 
+/* Registers /wgate/bounds (telemetry_bounds.c: `wgatectl bounds`); called
+ * by ctl_telemetry_init(). */
+int ctl_telemetry_bounds_init(void);
+
 /* Registers /wgate/load (telemetry_load.c: wgatectl top's samples); called
  * by ctl_telemetry_init(). */
 int ctl_telemetry_load_init(void);

@@ -15,6 +15,8 @@
  *                (/wgate/flags, /wgate/flag,NAME for a payload)
  *     counters [W] nonzero counters (--all: every counter), summed or of worker W
  *                (an index) or of the control core ("control")
+ *     bounds     each [Dataplane] resource bound: in use, limit, refusals;
+ *                mbufs in use (/wgate/bounds)
  *     raw CMD    any telemetry command, printed as JSON (e.g. raw /info)
  *     top        live view: per-worker busy %, Mpps, Gb/s, drops, sessions (ctl_top.c)
  *
@@ -81,6 +83,8 @@ static void usage(FILE *f)
 		"  counters [WORKER|control]\n"
 		"             nonzero data-plane counters summed over lcores, or one\n"
 		"             worker's (index from 0) or the control core's (--all: every counter)\n"
+		"  bounds     resource bounds ([Dataplane] MaxPeers...): in use, limit,\n"
+		"             refusals; mbufs in use\n"
 		"  raw CMD    send any telemetry command (e.g. /info, /wgate/status)\n"
 		"  top [--once | --iterations N] [--interval SECONDS]\n"
 		"             live view, refreshed every second: per-worker busy %%, Mpps,\n"
@@ -518,6 +522,8 @@ int main(int argc, char **argv)
 		tel_cmd_str = "/wgate/resources";
 	else if (!strcmp(cmd, "flags"))
 		tel_cmd_str = "/wgate/flags";
+	else if (!strcmp(cmd, "bounds"))
+		tel_cmd_str = "/wgate/bounds";
 	else if (!strcmp(cmd, "access")) {
 		uint8_t k[32];
 
@@ -582,7 +588,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "flags")) {
 		rc = cmd_flags(v);
 	} else {
-		rc = cmd_counters(v, o.all);
+		/* counters, or bounds: every field, zeros too */
+		rc = cmd_counters(v, o.all || !strcmp(cmd, "bounds"));
 	}
 	json_decref(v);
 	return rc;

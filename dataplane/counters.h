@@ -63,7 +63,10 @@
 	_(DROP_ECN,		"drop_ecn_ce_not_ect")			\
 	_(DROP_HANDOFF_FULL,	"drop_handoff_full")			\
 	_(DROP_NO_HEADROOM,	"drop_no_headroom")			\
+	/* the punt ring (PuntRing) to the control core was full */	\
 	_(DROP_RING_FULL,	"drop_ring_full")			\
+	_(DROP_EVENT_RING_FULL,	"drop_event_ring_full")	/* EventRing */	\
+	_(DROP_CONTROL_TX_FULL,	"drop_control_tx_ring_full") /* TxRing */	\
 	_(DROP_TX_FULL,		"drop_tx_full")				\
 	/* enobufs-as-would-block: frames a full TX queue did not take,	\
 	 * counted at each try, kept staged for the next drain	\
@@ -145,7 +148,13 @@
 	_(HS_GAVE_UP,		"handshake_gave_up")			\
 	_(SESSIONS_EXPIRED,	"sessions_expired")			\
 	_(KEYS_ZEROED,		"keys_zeroed")				\
-	_(ROAMED,		"endpoint_roamed")
+	_(ROAMED,		"endpoint_roamed")				\
+	/* resource bounds ([Dataplane]), counted by the control core:	\
+	 * a peer or grant once each time it becomes refused (start,	\
+	 * SIGHUP, signaling change), a DNS lookup each time */		\
+	_(PEER_REFUSED_MAX,	"bound_refused_max_peers")		\
+	_(GRANT_REFUSED_MAX,	"bound_refused_max_grants")		\
+	_(DNS_CACHE_FULL,	"bound_refused_dns_cache")
 
 enum wg_counter {
 #define WG_COUNTER_ENUM(e, s) WG_CNT_##e,

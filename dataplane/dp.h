@@ -20,6 +20,7 @@
 
 #include "dataplane/counters.h"
 #include "dataplane/flags.h"
+#include "lib/config/config.h"
 #include "lib/crypto/aead_burst.h"
 #include "lib/net/addr.h"
 #include "lib/util/tbucket.h"
@@ -39,18 +40,22 @@ struct dp_proxy_map;
 #define DP_MAX_PORTS		8
 #define DP_MAX_PORT_ADDRS	8
 #define DP_BURST		32
-#define DP_PUNT_RING_SIZE	4096	/* worker -> control: handshakes, ARP/ND */
-#define DP_EVENT_RING_SIZE	4096	/* worker -> control: small events */
-#define DP_TX_RING_SIZE		1024	/* control -> one worker: ready frames */
-#define DP_HANDOFF_RING_SIZE	2048	/* any worker -> the keypair's owner */
+/* Ring sizes when [Dataplane] does not set them (PuntRing, EventRing,
+ * TxRing, HandoffRing); the running sizes are in dp (dp_setup). */
+#define DP_PUNT_RING_SIZE	WG_CFG_PUNT_RING_DEFAULT	/* worker -> control */
+#define DP_EVENT_RING_SIZE	WG_CFG_EVENT_RING_DEFAULT	/* worker -> control */
+#define DP_TX_RING_SIZE		WG_CFG_TX_RING_DEFAULT		/* control -> one worker */
+#define DP_HANDOFF_RING_SIZE	WG_CFG_HANDOFF_RING_DEFAULT	/* any worker -> owner */
 /* Partly filled TX staging waits at most this long for more packets. */
 #define DP_TX_DRAIN_US		50
 /* In-tunnel control packets a client may send the control core: per
  * second, and at once (a client announces every DNS name it resolves). */
 #define DP_FZ_CONTROL_RATE	100
 #define DP_FZ_CONTROL_BURST	256
-/* Handshake punts above this fill level mean "under load": cookies first. */
-#define DP_UNDER_LOAD_FILL	(DP_PUNT_RING_SIZE / 8)
+/* Handshake punts above this fill level mean "under load": cookies first.
+ * An eighth of the punt ring (dp.punt_ring_size, or the default before
+ * dp_setup has run, as in benchmarks that set dp up by hand). */
+#define DP_UNDER_LOAD_FILL	((dp.punt_ring_size ? dp.punt_ring_size : DP_PUNT_RING_SIZE) / 8)
 
 /* An outer endpoint: where a peer was last heard from.
  * Writer: control lcore. Readers: workers. Immutable once published; a roam
@@ -313,7 +318,17 @@ struct dp {
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	unsigned int n_workers;
 	struct wg_counters *control_cnt;
-	uint32_t max_peers;
+	/* Resource bounds from [Dataplane] (dp_setup); fixed after start. */
+	uint32_t max_peers;		/* live peers at most (MaxPeers) */
+	/* Peer slots (per-peer stats): MaxPeers plus room for peers just
+	 * removed, whose slot waits out a grace period before reuse, so a
+	 * client leaving lets another in at once. 0: max_peers. */
+	uint32_t peer_slots;
+	uint32_t nat_entries;		/* NAT flows per worker (NatEntries) */
+	uint32_t punt_ring_size;	/* PuntRing */
+	uint32_t event_ring_size;	/* EventRing */
+	uint32_t tx_ring_size;		/* TxRing */
+	uint32_t handoff_ring_size;	/* HandoffRing */
 
 	/* Immutable after start: destination -> struct dp_route *. */
 	struct wg_prefix_map *routes;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/config/config.h"
 #include "lib/dns/cache.h"
 #include "lib/net/addr.h"
 
@@ -15,7 +16,7 @@ struct dp_peer;
 struct rte_mbuf;
 struct wg_prefix_map;
 
-#define DP_NAT_ENTRIES	65536	/* flows per worker */
+#define DP_NAT_ENTRIES	WG_CFG_NAT_ENTRIES_DEFAULT	/* flows per worker, unless NatEntries */
 #define DP_NAT_SWEEP	64	/* entries checked per poll round */
 
 /* Where one proxy address leads: the resolved addresses of its name, of

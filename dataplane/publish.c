@@ -195,7 +195,7 @@ void dp_control_tx(struct rte_mbuf *m)
 	struct dp_worker *w = dp.workers[rr++ % dp.n_workers];
 
 	if (rte_ring_sp_enqueue(w->tx_ring, m) != 0) {
-		dp.control_cnt->v[WG_CNT_DROP_RING_FULL]++;
+		dp.control_cnt->v[WG_CNT_DROP_CONTROL_TX_FULL]++;
 		rte_pktmbuf_free(m);
 	}
 }

@@ -271,13 +271,13 @@ static int setup_workers(enum wg_crypto_backend crypto)
 		w->cnt = rte_zmalloc_socket("cnt", sizeof(*w->cnt), RTE_CACHE_LINE_SIZE,
 					    rte_lcore_to_socket_id(lcore));
 		w->peer_stats = rte_zmalloc_socket("peer_stats",
-						   sizeof(*w->peer_stats) * dp.max_peers,
+						   sizeof(*w->peer_stats) * dp.peer_slots,
 						   RTE_CACHE_LINE_SIZE, rte_lcore_to_socket_id(lcore));
 		snprintf(name, sizeof(name), "wg_tx_%u", i);
-		w->tx_ring = rte_ring_create(name, DP_TX_RING_SIZE, rte_lcore_to_socket_id(lcore),
+		w->tx_ring = rte_ring_create(name, dp.tx_ring_size, rte_lcore_to_socket_id(lcore),
 					     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		/* The worker's own NAT table (dataplane/nat.c), all allocated now. */
-		w->nat = wg_nat_create(DP_NAT_ENTRIES);
+		w->nat = wg_nat_create(dp.nat_entries);
 		if (!w->cnt || !w->peer_stats || !w->tx_ring || !w->nat)
 			return -ENOMEM;
 		dp_nat_worker_init(w);
@@ -300,7 +300,7 @@ static int setup_workers(enum wg_crypto_backend crypto)
 	for (unsigned int i = 0; dp.n_workers > 1 && i < dp.n_workers; i++) {
 		struct dp_worker *w = dp.workers[i];
 		snprintf(name, sizeof(name), "wg_handoff_%u", i);
-		w->handoff_ring = rte_ring_create(name, DP_HANDOFF_RING_SIZE,
+		w->handoff_ring = rte_ring_create(name, dp.handoff_ring_size,
 						  rte_lcore_to_socket_id(w->lcore_id), RING_F_SC_DEQ);
 		if (!w->handoff_ring)
 			return -ENOMEM;
@@ -333,7 +333,13 @@ int dp_setup(const struct wg_config *cfg)
 									: DP_IDLE_BUSY;
 	dp.tsc_hz = rte_get_tsc_hz();
 	dp.tx_drain_tsc = dp.tsc_hz * DP_TX_DRAIN_US / 1000000;
-	dp.max_peers = 65536;
+	dp.max_peers = cfg->dataplane.max_peers;
+	dp.peer_slots = dp.max_peers + RTE_MIN(dp.max_peers, 1024u);
+	dp.nat_entries = cfg->dataplane.nat_entries;
+	dp.punt_ring_size = cfg->dataplane.punt_ring;
+	dp.event_ring_size = cfg->dataplane.event_ring;
+	dp.tx_ring_size = cfg->dataplane.tx_ring;
+	dp.handoff_ring_size = cfg->dataplane.handoff_ring;
 
 	rc = setup_workers(cfg->dataplane.crypto == WG_CFG_CRYPTO_IPSEC_MB ? WG_CRYPTO_IPSEC_MB :
 			   cfg->dataplane.crypto == WG_CFG_CRYPTO_LIBSODIUM ? WG_CRYPTO_LIBSODIUM :
@@ -343,14 +349,14 @@ int dp_setup(const struct wg_config *cfg)
 	dp.control_cnt = rte_zmalloc("cnt", sizeof(*dp.control_cnt), RTE_CACHE_LINE_SIZE);
 	/* Every queue full, every ring full, plus bursts in flight. */
 	n_mbufs = cfg->n_ports * dp.n_workers * (RX_DESC + TX_DESC + 2 * DP_BURST) +
-		  DP_PUNT_RING_SIZE + dp.n_workers * DP_TX_RING_SIZE + 4096 +
-		  (dp.n_workers > 1 ? dp.n_workers * DP_HANDOFF_RING_SIZE : 0);
+		  dp.punt_ring_size + dp.n_workers * dp.tx_ring_size + 4096 +
+		  (dp.n_workers > 1 ? dp.n_workers * dp.handoff_ring_size : 0);
 	dp.pool = rte_pktmbuf_pool_create("wg_mbufs", n_mbufs, 256, DP_MBUF_PRIV_SIZE,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	dp.punt_ring = rte_ring_create("wg_punt", DP_PUNT_RING_SIZE, (int)rte_socket_id(),
+	dp.punt_ring = rte_ring_create("wg_punt", dp.punt_ring_size, (int)rte_socket_id(),
 				       RING_F_SC_DEQ);
 	dp.event_ring = rte_ring_create_elem("wg_events", sizeof(struct dp_event),
-					     DP_EVENT_RING_SIZE, (int)rte_socket_id(),
+					     dp.event_ring_size, (int)rte_socket_id(),
 					     RING_F_SC_DEQ);
 	hp.entries = dp.max_peers * 4;
 	dp.index_table = rte_hash_create(&hp);
@@ -365,6 +371,9 @@ int dp_setup(const struct wg_config *cfg)
 	rc = rte_rcu_qsbr_init(dp.rcu, dp.n_workers);
 	if (rc)
 		return rc;
+	DP_LOG(INFO, "bounds: %u peers, %u NAT flows per worker; rings punt %u, event %u,"
+	       " tx %u, hand-off %u; %u mbufs", dp.max_peers, dp.nat_entries, dp.punt_ring_size,
+	       dp.event_ring_size, dp.tx_ring_size, dp.handoff_ring_size, n_mbufs);
 	return setup_ports(cfg);
 }
 

@@ -30,7 +30,7 @@ void dp_punt(struct dp_worker *w, struct rte_mbuf *m, enum dp_punt_reason why)
 void dp_raise_event(struct dp_worker *w, const struct dp_event *ev)
 {
 	if (rte_ring_mp_enqueue_elem(dp.event_ring, (void *)ev, sizeof(*ev)) != 0)
-		dp_count(w, WG_CNT_DROP_RING_FULL);
+		dp_count(w, WG_CNT_DROP_EVENT_RING_FULL);
 }
 
 /* Sends what is staged for port p. What a full TX queue does not take is

@@ -51,6 +51,24 @@ enum wg_cfg_idle_poll {
 	WG_CFG_IDLE_ADAPTIVE,		/* back off when idle: demos, tests, shared hosts */
 };
 
+/* Resource bounds of [Dataplane] (README "Resource bounds"): the default
+ * of each key and its range. Ring sizes are powers of two (DPDK rings; one
+ * slot stays empty, so a ring of N holds N - 1). */
+#define WG_CFG_MAX_PEERS_DEFAULT	65536
+#define WG_CFG_MAX_PEERS_MAX		1048576
+#define WG_CFG_MAX_GRANTS_DEFAULT	1048576
+#define WG_CFG_MAX_GRANTS_MAX		16777216
+#define WG_CFG_NAT_ENTRIES_DEFAULT	65536	/* flows per worker */
+#define WG_CFG_NAT_ENTRIES_MAX		(1u << 24)
+#define WG_CFG_DNS_CACHE_DEFAULT	65536
+#define WG_CFG_DNS_CACHE_MAX		(1u << 24)
+#define WG_CFG_PUNT_RING_DEFAULT	4096	/* worker -> control: handshakes, ARP/ND, DNS */
+#define WG_CFG_EVENT_RING_DEFAULT	4096	/* worker -> control: small events */
+#define WG_CFG_TX_RING_DEFAULT		1024	/* control -> one worker: ready frames */
+#define WG_CFG_HANDOFF_RING_DEFAULT	2048	/* any worker -> the keypair's owner */
+#define WG_CFG_RING_MIN			64
+#define WG_CFG_RING_MAX			(1u << 20)
+
 /* [Interface]: the gateway's own WireGuard identity. */
 struct wg_cfg_interface {
 	uint8_t private_key[WG_CFG_KEY_LEN];	/* PrivateKey or the content of PrivateKeyFile */
@@ -69,6 +87,15 @@ struct wg_cfg_dataplane {
 	enum wg_cfg_idle_poll idle_poll;	/* IdlePoll, default busy */
 	char **eal_args;			/* EalArgs split on whitespace; NULL-terminated, never NULL */
 	size_t n_eal_args;
+	/* Resource bounds; defaults WG_CFG_*_DEFAULT above. */
+	uint32_t max_peers;			/* MaxPeers: live peers (file + signaling) */
+	uint32_t max_grants;			/* MaxGrants: grants published at once */
+	uint32_t nat_entries;			/* NatEntries: NAT flows per worker */
+	uint32_t dns_cache_entries;		/* DnsCacheEntries: names x families cached */
+	uint32_t punt_ring;			/* PuntRing, power of two */
+	uint32_t event_ring;			/* EventRing, power of two */
+	uint32_t tx_ring;			/* TxRing, power of two */
+	uint32_t handoff_ring;			/* HandoffRing, power of two */
 };
 
 /* One address of a port: the host address and the network it implies. */

@@ -3,6 +3,7 @@
 #include "lib/config/sections.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,47 @@ static int dp_eal_args(struct cfg_ctx *x, const struct ini_section *s,
 	return 0;
 }
 
+/* The resource bounds: one table of key, field, range and whether DPDK
+ * needs a power of two (rings), so each key is one line below. */
+struct bound_spec {
+	const char *key;
+	size_t off;		/* of the uint32_t in struct wg_cfg_dataplane */
+	unsigned long min, max;
+	bool pow2;
+};
+
+#define BOUND(k, f, lo, hi, p2) { k, offsetof(struct wg_cfg_dataplane, f), lo, hi, p2 }
+static const struct bound_spec bounds[] = {
+	BOUND("MaxPeers", max_peers, 1, WG_CFG_MAX_PEERS_MAX, false),
+	BOUND("MaxGrants", max_grants, 1, WG_CFG_MAX_GRANTS_MAX, false),
+	BOUND("NatEntries", nat_entries, 16, WG_CFG_NAT_ENTRIES_MAX, false),
+	BOUND("DnsCacheEntries", dns_cache_entries, 16, WG_CFG_DNS_CACHE_MAX, false),
+	BOUND("PuntRing", punt_ring, WG_CFG_RING_MIN, WG_CFG_RING_MAX, true),
+	BOUND("EventRing", event_ring, WG_CFG_RING_MIN, WG_CFG_RING_MAX, true),
+	BOUND("TxRing", tx_ring, WG_CFG_RING_MIN, WG_CFG_RING_MAX, true),
+	BOUND("HandoffRing", handoff_ring, WG_CFG_RING_MIN, WG_CFG_RING_MAX, true),
+};
+#undef BOUND
+
+static int dp_bound(struct cfg_ctx *x, const struct ini_section *s, const struct ini_entry *e,
+		    void *obj)
+{
+	const struct bound_spec *b = NULL;
+	unsigned long v;
+
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]) && !b; i++)
+		if (!strcasecmp(e->key, bounds[i].key))
+			b = &bounds[i];
+	if (!b)
+		return wg_cfg_fail(x, s, e, "not a bound");	/* a key_spec without a row */
+	if (wg_cfgval_uint(e->value, b->min, b->max, &v))
+		return wg_cfg_fail(x, s, e, "not a number in %lu..%lu", b->min, b->max);
+	if (b->pow2 && (v & (v - 1)))
+		return wg_cfg_fail(x, s, e, "%lu is not a power of two (a ring size)", v);
+	*(uint32_t *)((char *)obj + b->off) = (uint32_t)v;
+	return 0;
+}
+
 static void *dp_begin(struct cfg_ctx *x, const struct ini_section *s)
 {
 	(void)s;
@@ -174,6 +216,14 @@ static const struct key_spec dataplane_keys[] = {
 	{ "Crypto", NULL, dp_crypto },
 	{ "IdlePoll", NULL, dp_idle_poll },
 	{ "EalArgs", NULL, dp_eal_args },
+	{ "MaxPeers", NULL, dp_bound },
+	{ "MaxGrants", NULL, dp_bound },
+	{ "NatEntries", NULL, dp_bound },
+	{ "DnsCacheEntries", NULL, dp_bound },
+	{ "PuntRing", NULL, dp_bound },
+	{ "EventRing", NULL, dp_bound },
+	{ "TxRing", NULL, dp_bound },
+	{ "HandoffRing", NULL, dp_bound },
 };
 
 /* ---- [Port NAME] ---- */

@@ -94,6 +94,14 @@ int wg_cfg_defaults(struct wg_config *c)
 	d->memory_mb = 512;
 	d->crypto = WG_CFG_CRYPTO_AUTO;
 	d->idle_poll = WG_CFG_IDLE_BUSY;
+	d->max_peers = WG_CFG_MAX_PEERS_DEFAULT;
+	d->max_grants = WG_CFG_MAX_GRANTS_DEFAULT;
+	d->nat_entries = WG_CFG_NAT_ENTRIES_DEFAULT;
+	d->dns_cache_entries = WG_CFG_DNS_CACHE_DEFAULT;
+	d->punt_ring = WG_CFG_PUNT_RING_DEFAULT;
+	d->event_ring = WG_CFG_EVENT_RING_DEFAULT;
+	d->tx_ring = WG_CFG_TX_RING_DEFAULT;
+	d->handoff_ring = WG_CFG_HANDOFF_RING_DEFAULT;
 	d->eal_args = wg_cfgval_split("", 0, &n);
 	d->n_eal_args = 0;
 	return d->eal_args ? 0 : -ENOMEM;

@@ -27,7 +27,7 @@ CNS=$(client_ns 0)
 trap 'rm -rf "/etc/netns/$CNS"; e2e_exit' EXIT
 ip -n "$NS_RES" addr add 198.51.100.3/24 dev eth0
 
-mgmt_link
+e2e_dns_link
 
 write_hosts() {
 	cat >"$E2E_WORK/hosts.tmp" <<-HOSTS

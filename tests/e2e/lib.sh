@@ -778,32 +778,34 @@ e2e_exit() {
 	exit "$rc"
 }
 
-# ---------------------------------------------------------------- policy helpers
+# ---------------------------------------------------------------- DNS
 
-# probe_py NS ARGS...: tests/e2e/probe.py in namespace NS.
-# DNS resources: the gateway resolves names through the host kernel, not
-# its DPDK ports. mgmt_link: a veth gateway (10.99.0.1) <-> resource
-# namespace (10.99.0.2) for that (WGATE_DNS_SERVERS=10.99.0.2).
-mgmt_link() {
+# e2e_dns_link: a management link gateway <-> resource namespace for DNS
+# only (10.99.0.1 <-> E2E_DNS_ADDR=10.99.0.2), the way the gateway reaches
+# its upstream resolver (WGATE_DNS_SERVERS) without its DPDK ports.
+E2E_DNS_ADDR=10.99.0.2
+e2e_dns_link() {
 	ip -n "$NS_GW" link add m0 type veth peer name m1 netns "$NS_RES" || bail "create veth m0"
 	ip -n "$NS_GW" addr add 10.99.0.1/30 dev m0 && ip -n "$NS_GW" link set m0 up
-	ip -n "$NS_RES" addr add 10.99.0.2/30 dev m1 && ip -n "$NS_RES" link set m1 up
+	ip -n "$NS_RES" addr add "$E2E_DNS_ADDR/30" dev m1 && ip -n "$NS_RES" link set m1 up
 }
 
-# dnsmasq_up TTL NAME [dnsmasq args...]: dnsmasq on 10.99.0.2 in the
-# resource namespace serving $E2E_WORK/hosts (corp.test local) with TTL;
+# dnsmasq_up TTL NAME [dnsmasq args...]: dnsmasq on $E2E_DNS_ADDR in the
+# resource namespace serving $E2E_WORK/hosts (corp.test local; created
+# empty if absent) with TTL, plus what the args add (e.g. --address=);
 # waits until NAME resolves. Sets DNSMASQ_PID.
 dnsmasq_up() {
 	local ttl=$1 name=$2
 	shift 2
 	chmod 755 "$E2E_WORK"
+	[[ -e $E2E_WORK/hosts ]] || : >"$E2E_WORK/hosts"
 	e2e_spawn dnsmasq "$E2E_WORK/dnsmasq.out" "$NS_RES" dnsmasq -k --conf-file=/dev/null \
-		--listen-address=10.99.0.2 --bind-interfaces --no-resolv --no-hosts \
+		--listen-address="$E2E_DNS_ADDR" --bind-interfaces --no-resolv --no-hosts \
 		--addn-hosts="$E2E_WORK/hosts" --local-ttl="$ttl" --local=/corp.test/ \
 		--pid-file= --cache-size=0 "$@"
 	# shellcheck disable=SC2034  # read by the tests (kill -STOP, -HUP)
 	DNSMASQ_PID=$E2E_LAST_PID
-	wait_until 10 in_gw dig +short +time=1 +tries=1 @10.99.0.2 "$name" ||
+	wait_until 10 in_gw dig +short +time=1 +tries=1 @"$E2E_DNS_ADDR" "$name" ||
 		bail "dnsmasq answers on the management link" "$(cat "$E2E_WORK/dnsmasq.out")"
 }
 
@@ -814,6 +816,9 @@ whoami_up() {
 		bail "whoami server starts" "$(cat "$E2E_WORK/whoami.log")"
 }
 
+# ---------------------------------------------------------------- policy helpers
+
+# probe_py NS ARGS...: tests/e2e/probe.py in namespace NS.
 probe_py() { local ns=$1; shift; ip netns exec "$ns" "$PYTHON" "$E2E_DIR/probe.py" "$@"; }
 
 # connect_is I HOST PORT WANT MAXS: client I's TCP connect ends with WANT

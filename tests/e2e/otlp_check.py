@@ -148,6 +148,12 @@ def check_metrics(jsonl, before_p, after_p, since_ns, flags_p):
             bad(f"{name}: {key}s {sorted(got)} != counters {sorted(want_keys)}")
         for r, v in got.items():
             within(f"{name}{{{key}={r}}}", v, prefix + r)
+    got = by_attr(metric("wgate.bounds.refused", "{refusal}", "sum", True), "bound")
+    want_keys = {c[len("bound_refused_"):] for c in before if c.startswith("bound_refused_")}
+    if set(got) != want_keys:
+        bad(f"wgate.bounds.refused: bounds {sorted(got)} != counters {sorted(want_keys)}")
+    for r, v in got.items():
+        within(f"wgate.bounds.refused{{bound={r}}}", v, "bound_refused_" + r)
     got = by_attr(metric("wgate.handshakes.failed", "{handshake}", "sum", True), "reason")
     for r, v in got.items():
         c = "handshake_drop_" + r if "handshake_drop_" + r in before else "handshake_" + r

@@ -33,7 +33,7 @@ client_keys 1
 ip -n "$NS_RES" addr add 198.51.100.3/24 dev eth0
 ip -n "$NS_RES" addr add 2001:db8:2::3/64 dev eth0 nodad
 
-mgmt_link
+e2e_dns_link
 
 cat >"$E2E_WORK/hosts" <<HOSTS
 198.51.100.2 app.corp.test

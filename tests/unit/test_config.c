@@ -518,6 +518,92 @@ static void test_parse_text(void **state)
 	assert_string_equal(buf, "nul.conf:2: NUL byte in the file");
 }
 
+/* [Dataplane] resource bounds: defaults, every key set, ranges, powers of
+ * two for rings, file:line errors, environment overrides. */
+static const char *parse_err(const char *text, char *const *env, struct wg_config **out)
+{
+	static char buf[600];
+	struct wg_config_error err;
+	struct wg_config *c = wg_config_parse("b.conf", text, strlen(text), env, &err);
+
+	buf[0] = '\0';
+	if (!c)
+		wg_config_error_str(&err, buf, sizeof(buf));
+	if (out)
+		*out = c;
+	else
+		wg_config_free(c);
+	return buf;
+}
+
+static void test_bounds(void **state)
+{
+	static const char base[] = "[Interface]\nPrivateKey = " GW_KEY "\n[Port a]\nDevice = d\n";
+	static const struct {
+		const char *line, *want;
+	} bad[] = {
+		{ "MaxPeers = 0", "b.conf:6: [Dataplane] MaxPeers: not a number in 1..1048576" },
+		{ "MaxPeers = 1048577", "b.conf:6: [Dataplane] MaxPeers: not a number in 1..1048576" },
+		{ "MaxGrants = -1", "b.conf:6: [Dataplane] MaxGrants: not a number in 1..16777216" },
+		{ "NatEntries = 15", "b.conf:6: [Dataplane] NatEntries: not a number in 16..16777216" },
+		{ "DnsCacheEntries = lots",
+		  "b.conf:6: [Dataplane] DnsCacheEntries: not a number in 16..16777216" },
+		{ "PuntRing = 1000", "b.conf:6: [Dataplane] PuntRing: 1000 is not a power of two (a ring size)" },
+		{ "EventRing = 32", "b.conf:6: [Dataplane] EventRing: not a number in 64..1048576" },
+		{ "TxRing = 2097152", "b.conf:6: [Dataplane] TxRing: not a number in 64..1048576" },
+		{ "HandoffRing = 3072",
+		  "b.conf:6: [Dataplane] HandoffRing: 3072 is not a power of two (a ring size)" },
+	};
+	char text[1024];
+	struct wg_config *c;
+
+	(void)state;
+	assert_string_equal(parse_err(base, NULL, &c), "");
+	assert_int_equal(c->dataplane.max_peers, WG_CFG_MAX_PEERS_DEFAULT);
+	assert_int_equal(c->dataplane.max_grants, WG_CFG_MAX_GRANTS_DEFAULT);
+	assert_int_equal(c->dataplane.nat_entries, WG_CFG_NAT_ENTRIES_DEFAULT);
+	assert_int_equal(c->dataplane.dns_cache_entries, WG_CFG_DNS_CACHE_DEFAULT);
+	assert_int_equal(c->dataplane.punt_ring, 4096);
+	assert_int_equal(c->dataplane.event_ring, 4096);
+	assert_int_equal(c->dataplane.tx_ring, 1024);
+	assert_int_equal(c->dataplane.handoff_ring, 2048);
+	wg_config_free(c);
+
+	snprintf(text, sizeof(text), "%s[Dataplane]\nMaxPeers = 2\nmaxgrants = 3\nNatEntries = 16\n"
+		 "DnsCacheEntries = 20\nPuntRing = 64\nEventRing = 128\nTxRing = 256\n"
+		 "HandoffRing = 1048576\n", base);
+	assert_string_equal(parse_err(text, NULL, &c), "");
+	assert_int_equal(c->dataplane.max_peers, 2);
+	assert_int_equal(c->dataplane.max_grants, 3);
+	assert_int_equal(c->dataplane.nat_entries, 16);
+	assert_int_equal(c->dataplane.dns_cache_entries, 20);
+	assert_int_equal(c->dataplane.punt_ring, 64);
+	assert_int_equal(c->dataplane.event_ring, 128);
+	assert_int_equal(c->dataplane.tx_ring, 256);
+	assert_int_equal(c->dataplane.handoff_ring, 1048576);
+	wg_config_free(c);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s[Dataplane]\n%s\n", base, bad[i].line);
+		assert_string_equal(parse_err(text, NULL, NULL), bad[i].want);
+	}
+
+	/* The environment sets and overrides them like any [Dataplane] key. */
+	{
+		char *env[] = { "WGATE_DATAPLANE_MAXPEERS=5", "WGATE_DATAPLANE_PUNTRING=512", NULL };
+		char *bad_env[] = { "WGATE_DATAPLANE_TXRING=100", NULL };
+
+		snprintf(text, sizeof(text), "%s[Dataplane]\nMaxPeers = 2\n", base);
+		assert_string_equal(parse_err(text, env, &c), "");
+		assert_int_equal(c->dataplane.max_peers, 5);
+		assert_int_equal(c->dataplane.punt_ring, 512);
+		wg_config_free(c);
+		assert_string_equal(parse_err(base, bad_env, NULL),
+				    "environment WGATE_DATAPLANE_TXRING: 100 is not a power of two"
+				    " (a ring size)");
+	}
+}
+
 static void test_error_str(void **state)
 {
 	struct wg_config_error e = { .file = "wgate.conf", .line = 12,
@@ -873,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_env_errors),
 		cmocka_unit_test(test_parse_text),
 		cmocka_unit_test(test_error_str),
+		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_lcores),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_filters),
