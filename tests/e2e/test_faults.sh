@@ -59,9 +59,9 @@ Resource = res4
 [Access]
 Peer = ${CLIENT_PUB[0]}
 Resource = app"
-export WGATE_DNS_SERVERS=$E2E_DNS_ADDR
+export WGATE_DNS_SERVERS=$E2E_DNS_ADDR WGATE_FLAG_DNS_TTL_RESOLUTION=true	# refreshed at each TTL
 gw_start
-unset WGATE_DNS_SERVERS
+unset WGATE_DNS_SERVERS WGATE_FLAG_DNS_TTL_RESOLUTION
 client_up 0
 pong() { in_client 0 ping -c 1 -W 1 "$RES4" >/dev/null 2>&1; }
 wait_until 15 pong || bail "the client reaches the resource"

@@ -82,7 +82,7 @@ grants() {
 }
 # shellcheck disable=SC2034  # read by lib.sh
 GW_EXTRA_CONFIG=$(grants 1)
-export WGATE_DNS_SERVERS=10.99.0.2
+export WGATE_DNS_SERVERS=$E2E_DNS_ADDR
 gw_start
 unset WGATE_DNS_SERVERS
 
