@@ -44,15 +44,19 @@ int dp_proxies_publish(const struct wg_ipaddr *proxy, const struct dp_proxy_targ
 	pm->clients = calloc(n_clients + 1, sizeof(*pm->clients));
 	if (!pm->targets || !pm->clients)
 		goto err;
-	memcpy(pm->targets, targets, n * sizeof(*targets));
-	memcpy(pm->targets + n, client_targets, n_client_targets * sizeof(*client_targets));
+	/* Either part may be empty (and NULL): memcpy must not see NULL. */
+	if (n)
+		memcpy(pm->targets, targets, n * sizeof(*targets));
+	if (n_client_targets)
+		memcpy(pm->targets + n, client_targets, n_client_targets * sizeof(*client_targets));
 	for (uint32_t i = 0; i < n_clients; i++) {
 		if (clients[i].target >= n_client_targets)
 			goto err;
 		pm->clients[i] = clients[i];
 		pm->clients[i].target += n;
 	}
-	qsort(pm->clients, n_clients, sizeof(*pm->clients), client_order);
+	if (n_clients)
+		qsort(pm->clients, n_clients, sizeof(*pm->clients), client_order);
 	pm->n_clients = n_clients;
 	for (uint32_t i = 0; i < n; i++) {
 		struct wg_prefix px = { .ip = proxy[i], .len = wg_af_bits(proxy[i].af) };

@@ -100,22 +100,29 @@ def stray(src, server):
     tx = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
     if fam == socket.AF_INET:
         tx.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-    for s in (bad, good):
-        tx.sendto(ip_packet(fam, src, server, 6, s), (server, 0))
-        time.sleep(0.2)
-    rsts, seq_ok, end = 0, 0, time.monotonic() + 3
-    while time.monotonic() < end:
-        r, _, _ = select.select([rx], [], [], 0.2)
-        if not r:
-            continue
-        data, addr = rx.recvfrom(2048)
-        t = data[(data[0] & 0xF) * 4:] if fam == socket.AF_INET else data
-        if addr[0] != server or len(t) < 20:
-            continue
-        sp, dp, seq = struct.unpack(">HHI", t[:8])
-        if sp == 53 and dp == sport and t[13] & 0x04:
-            rsts += 1
-            seq_ok = seq_ok or int(seq == ack)
+    tx.sendto(ip_packet(fam, src, server, 6, bad), (server, 0))
+    time.sleep(0.2)
+    # The good one up to 3 times, 3 s apart, until a RST comes back: on a
+    # loaded machine the one answer can be lost on the way back through the
+    # client's wireguard-go (the gateway counts every RST it sends).
+    rsts, seq_ok = 0, 0
+    for _ in range(3):
+        tx.sendto(ip_packet(fam, src, server, 6, good), (server, 0))
+        end = time.monotonic() + 3
+        while time.monotonic() < end and not rsts:
+            r, _, _ = select.select([rx], [], [], 0.2)
+            if not r:
+                continue
+            data, addr = rx.recvfrom(2048)
+            t = data[(data[0] & 0xF) * 4:] if fam == socket.AF_INET else data
+            if addr[0] != server or len(t) < 20:
+                continue
+            sp, dp, seq = struct.unpack(">HHI", t[:8])
+            if sp == 53 and dp == sport and t[13] & 0x04:
+                rsts += 1
+                seq_ok = seq_ok or int(seq == ack)
+        if rsts:
+            break
     print("rst=%d seq_ok=%d" % (rsts, seq_ok))
 
 

@@ -120,8 +120,8 @@ check_eq "a stray ACK to port 53 gets a RST (seq = its ack); its twin with a bad
 	"$(probe stray "$(client_tun4 0)" "$GW_TUN4")" "rst=1 seq_ok=1"
 check_eq "... the bad checksum counted dns_stub_tcp_drop_bad_segment" \
 	"$(gw_counter_grew dns_stub_tcp_drop_bad_segment)" 1
-check_eq "... the stray counted dns_stub_tcp_rst_unknown_segment" \
-	"$(gw_counter_grew dns_stub_tcp_rst_unknown_segment)" 1
+check "... the stray counted dns_stub_tcp_rst_unknown_segment (once per copy sent)" \
+	gw_counter_grew_ge dns_stub_tcp_rst_unknown_segment 1
 
 # 8. Counters.
 check "dns_stub_tcp_closed counts the orderly closes" gw_counter_grew_ge dns_stub_tcp_closed 8
